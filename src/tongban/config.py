@@ -1,0 +1,196 @@
+"""Every environment variable Tongban reads, in one place.
+
+Each variable is documented in docs/configuration.md; add it there when you add it here.
+`settings.py` imports `CONFIG` and nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+ENVIRONMENTS = ("demo", "production")
+
+
+class ConfigurationError(RuntimeError):
+    """A required setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if not raw:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"环境变量 {name} 只能是 true/false，当前为 {raw!r}")
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in _env(name, default).split(",") if item.strip()]
+
+
+def parse_data_keys(raw: str, source: str) -> dict[str, bytes]:
+    """Parse "id:hex32,id:hex32" into an ordered {key id: 16-byte SM4 key}; the first is the active key."""
+    keys: dict[str, bytes] = {}
+    for item in [part.strip() for part in raw.split(",") if part.strip()]:
+        key_id, _, hex_key = item.partition(":")
+        try:
+            key = bytes.fromhex(hex_key)
+        except ValueError:
+            key = b""
+        if not key_id or len(key) != 16:
+            raise ConfigurationError(
+                f"{source} 格式错误：应为 “密钥编号:32位十六进制”，多个以逗号分隔，第一个为当前密钥"
+            )
+        keys[key_id] = key
+    if not keys:
+        raise ConfigurationError(f"{source} 为空：至少需要一个数据加密密钥")
+    return keys
+
+
+def _load_or_create_demo_secrets(var_dir: Path) -> dict[str, str]:
+    """Demo mode only: keep generated secrets in var/secrets.json so restarts keep sessions and data readable."""
+    path = var_dir / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    var_dir.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "secret_key": secrets.token_urlsafe(50),
+        "data_keys": f"k1:{secrets.token_hex(16)}",
+        "index_key": secrets.token_hex(32),
+        "master_key": secrets.token_hex(32),
+    }
+    # Write to a temporary name then rename: two processes starting at once must not read half a file.
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(generated, indent=2), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)  # fails if another process won the race; then we read theirs
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The deployment's settings as read from the environment (see docs/configuration.md)."""
+
+    environment: str
+    var_dir: Path
+    secret_key: str
+    data_keys: dict[str, bytes]
+    index_key: bytes
+    master_key: bytes
+    database_url: str
+    replica_database_url: str
+    celery_broker_url: str
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    behind_https_proxy: bool
+    storage: str
+    s3: dict[str, str] = field(default_factory=dict)
+    region_code: str = ""
+    platform_name: str = ""
+    log_level: str = "INFO"
+    time_zone: str = "Asia/Shanghai"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+
+def _required(name: str) -> str:
+    value = _env(name)
+    if not value:
+        raise ConfigurationError(f"生产模式（TONGBAN_ENV=production）必须设置环境变量 {name}，见 docs/configuration.md")
+    return value
+
+
+def load_config() -> Config:
+    """Read and validate the environment once; raise ConfigurationError with a Chinese message on bad input."""
+    environment = _env("TONGBAN_ENV", "demo")
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(f"TONGBAN_ENV 只能是 {' / '.join(ENVIRONMENTS)}，当前为 {environment!r}")
+    var_dir = Path(_env("TONGBAN_VAR_DIR") or REPO_ROOT / "var").resolve()
+
+    if environment == "production":
+        secret_key = _required("DJANGO_SECRET_KEY")
+        data_keys = parse_data_keys(_required("TONGBAN_DATA_KEYS"), "TONGBAN_DATA_KEYS")
+        index_hex, master_hex = _required("TONGBAN_INDEX_KEY"), _required("TONGBAN_MASTER_KEY")
+    else:
+        demo = _load_or_create_demo_secrets(var_dir)
+        secret_key = _env("DJANGO_SECRET_KEY") or demo["secret_key"]
+        data_keys = parse_data_keys(_env("TONGBAN_DATA_KEYS") or demo["data_keys"], "TONGBAN_DATA_KEYS")
+        index_hex = _env("TONGBAN_INDEX_KEY") or demo["index_key"]
+        master_hex = _env("TONGBAN_MASTER_KEY") or demo["master_key"]
+    index_key, master_key = (
+        _hex_key("TONGBAN_INDEX_KEY", index_hex),
+        _hex_key("TONGBAN_MASTER_KEY", master_hex),
+    )
+
+    storage = _env("TONGBAN_STORAGE", "local")
+    if storage not in ("local", "s3"):
+        raise ConfigurationError(f"TONGBAN_STORAGE 只能是 local 或 s3，当前为 {storage!r}")
+    s3 = {}
+    if storage == "s3":
+        s3 = {
+            "bucket_name": _required_any("TONGBAN_S3_BUCKET"),
+            "endpoint_url": _env("TONGBAN_S3_ENDPOINT_URL"),
+            "access_key": _env("TONGBAN_S3_ACCESS_KEY"),
+            "secret_key": _env("TONGBAN_S3_SECRET_KEY"),
+            "region_name": _env("TONGBAN_S3_REGION"),
+        }
+
+    default_hosts = "" if environment == "production" else "127.0.0.1,localhost,[::1],testserver"
+    return Config(
+        environment=environment,
+        var_dir=var_dir,
+        secret_key=secret_key,
+        data_keys=data_keys,
+        index_key=index_key,
+        master_key=master_key,
+        database_url=_env("DATABASE_URL") or f"sqlite:///{var_dir / 'tongban.sqlite3'}",
+        replica_database_url=_env("DATABASE_REPLICA_URL"),
+        celery_broker_url=_env("CELERY_BROKER_URL"),
+        allowed_hosts=_env_list("TONGBAN_ALLOWED_HOSTS", default_hosts),
+        csrf_trusted_origins=_env_list("TONGBAN_CSRF_TRUSTED_ORIGINS"),
+        behind_https_proxy=_env_bool("TONGBAN_BEHIND_HTTPS_PROXY", environment == "production"),
+        storage=storage,
+        s3=s3,
+        region_code=_env("TONGBAN_REGION_CODE", "330122"),
+        platform_name=_env("TONGBAN_PLATFORM_NAME", "通办·一体化在线政务服务平台"),
+        log_level=_env("TONGBAN_LOG_LEVEL", "INFO").upper(),
+    )
+
+
+def _required_any(name: str) -> str:
+    value = _env(name)
+    if not value:
+        raise ConfigurationError(f"使用对象存储（TONGBAN_STORAGE=s3）时必须设置 {name}")
+    return value
+
+
+def _hex_key(name: str, value: str) -> bytes:
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise ConfigurationError(f"{name} 必须是至少 32 位的十六进制字符串")
+    return key
+
+
+CONFIG = load_config()

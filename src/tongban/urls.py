@@ -1,0 +1,24 @@
+"""URL map: pages, admin, API and probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from tongban.api import api
+from tongban.core import views as core_views
+
+admin.site.site_header = "通办政务服务平台管理后台"
+admin.site.site_title = "通办管理后台"
+admin.site.index_title = "平台管理"
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", core_views.home, name="home"),
+]
+
+handler403 = "tongban.core.views.error_403"
+handler404 = "tongban.core.views.error_404"
+handler500 = "tongban.core.views.error_500"
