@@ -44,3 +44,43 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class StaffRole(models.TextChoices):
+    """What a member of staff may do; enforced by the access functions of each app."""
+
+    WINDOW_CLERK = "window_clerk", _("窗口受理")
+    REVIEWER = "reviewer", _("审查")
+    APPROVER = "approver", _("审批/签发")
+    CATALOGUE_EDITOR = "catalogue_editor", _("事项编辑")
+    CATALOGUE_REVIEWER = "catalogue_reviewer", _("事项审核")
+    SUPERVISOR = "supervisor", _("电子监察")
+    HALL_MANAGER = "hall_manager", _("大厅管理")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+
+
+class StaffAssignment(models.Model):
+    """A role held by a member of staff in an organisation, optionally over the organisation's whole region subtree."""
+
+    user = models.ForeignKey(User, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="assignments")
+    organisation = models.ForeignKey(
+        "core.Organisation", verbose_name=_("所在机构"), on_delete=models.PROTECT, related_name="staff_assignments"
+    )
+    role = models.CharField(_("角色"), max_length=30, choices=StaffRole.choices)
+    covers_region_subtree = models.BooleanField(
+        _("覆盖下辖区划"),
+        default=False,
+        help_text=_("勾选后，该角色的权限覆盖机构所在区划及其所有下级区划，例如县级监察覆盖全县"),
+    )
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("岗位角色")
+        verbose_name_plural = _("岗位角色")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="uniq_staff_role_per_org"),
+        ]
+        indexes = [models.Index(fields=["organisation", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
