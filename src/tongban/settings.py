@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "ninja",
     "tongban.core",
     "tongban.accounts",
+    "tongban.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,25 @@
+"""Print the demo accounts and what each is for (`make run` shows this before the server starts)."""
+
+from django.core.management.base import BaseCommand
+
+from tongban.accounts.models import StaffRole
+from tongban.demo import data
+
+
+class Command(BaseCommand):
+    help = "列出演示账号 / list the demo accounts"
+    requires_system_checks = []
+
+    def handle(self, *args, **options):
+        out = self.stdout.write
+        out(self.style.MIGRATE_HEADING(f"演示账号 / demo accounts（密码 password: {data.DEMO_PASSWORD}）"))
+        out("  工作人员 staff — 管理后台 http://127.0.0.1:<PORT>/admin/")
+        for staff in data.STAFF:
+            roles = "、".join(str(StaffRole(role).label) for _org, role, _subtree in staff.roles)
+            out(f"    {staff.username:<18} {staff.display_name:<8} {roles}")
+        out("  个人 people（用户名为手机号 / username is the phone number）")
+        for person in data.PEOPLE:
+            out(f"    {person.phone:<18} {person.name:<8} L{person.real_name_level}  {person.note}")
+        out("  企业 enterprises（用户名为统一社会信用代码 / username is the credit code）")
+        for enterprise in data.ENTERPRISES:
+            out(f"    {enterprise.uscc:<18} {enterprise.name}  {enterprise.note}")
