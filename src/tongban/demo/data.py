@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from tongban.demo.identifiers import credit_code, resident_id
 
 COUNTY_CODE = "330122"
-DEMO_PASSWORD = "Tongban@2026"  # printed by `make run`; demo_seed refuses to run in production mode
+DEMO_PASSWORD = "Tongban@2026"  # noqa: S105 — the published demo password; printed by `make run`; demo_seed refuses to run in production mode
 
 TOWNS = [
     ("330122001", "桐君街道"),
@@ -63,9 +63,7 @@ ORGANISATIONS = [
     _department("civil", "桐庐县民政局", "民政局", "00250004", "0571-64210004", "滨江路 120 号"),
     _department("police", "桐庐县公安局", "公安局", "00250005", "0571-64210005", "春江路 588 号"),
     _department("housing", "桐庐县住房和城乡建设局", "住建局", "00250006", "0571-64210006", "阳光大道 66 号"),
-    _department(
-        "nrp", "桐庐县自然资源和规划局", "自然资源和规划局", "00250007", "0571-64210007", "迎春南路 100 号"
-    ),
+    _department("nrp", "桐庐县自然资源和规划局", "自然资源和规划局", "00250007", "0571-64210007", "迎春南路 100 号"),
     _department("medins", "桐庐县医疗保障局", "医保局", "00250008", "0571-64210008", "白云源路 999 号"),
     _department("tax", "国家税务总局桐庐县税务局", "税务局", "00250009", "0571-64210009", "学圣路 1 号"),
     DemoOrganisation(
@@ -178,9 +176,7 @@ PEOPLE = [
         1,
         "张阿姨（72 岁），芦茨村，为老伴申请高龄津贴",
     ),
-    DemoPerson(
-        "13805710002", "王德福", resident_id("330122", "19460815", 3, female=False), 1, "张阿姨的老伴（80 岁）"
-    ),
+    DemoPerson("13805710002", "王德福", resident_id("330122", "19460815", 3, female=False), 1, "张阿姨的老伴（80 岁）"),
     DemoPerson(
         "13805710003",
         "李建国",

@@ -1,0 +1,63 @@
+"""Admin for accounts: personal data shown masked; every change audited."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from tongban.accounts.models import StaffAssignment, User
+from tongban.accounts.services import audit_view, role_view
+from tongban.core import audit
+from tongban.core.pii import mask_id_number, mask_phone
+
+
+class StaffAssignmentInline(admin.TabularInline):
+    model = StaffAssignment
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "display_name", "kind", "masked_phone", "real_name_level", "is_active"]
+    list_filter = ["kind", "real_name_level", "is_active", "is_superuser"]
+    search_fields = ["username", "display_name"]
+    readonly_fields = ["masked_phone", "masked_id_number", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("身份"), {"fields": ["kind", "display_name", "masked_phone", "masked_id_number", "real_name_level"]}),
+        (_("状态"), {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]}),
+    ]
+    inlines = [StaffAssignmentInline]
+
+    @admin.display(description=_("手机号码"))
+    def masked_phone(self, obj: User) -> str:
+        return mask_phone(obj.phone) if obj.phone else "—"
+
+    @admin.display(description=_("证件号码"))
+    def masked_id_number(self, obj: User) -> str:
+        return mask_id_number(obj.id_number) if obj.id_number else "—"
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        before = audit_view(User.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        action = "user.update" if change else "user.create"
+        audit.record(actor=request.user, action=action, obj=obj, before=before, after=audit_view(obj))
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        before = audit_view(obj)
+        audit.record(actor=request.user, action="user.delete", obj=obj, before=before)
+        super().delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        """Role grants and revocations made in the inline are audited one by one."""
+        instances = formset.save(commit=False)
+        for assignment in formset.deleted_objects:
+            audit.record(actor=request.user, action="staff_role.revoke", obj=assignment, before=role_view(assignment))
+            assignment.delete()
+        for assignment in instances:
+            assignment.save()
+            audit.record(actor=request.user, action="staff_role.grant", obj=assignment, after=role_view(assignment))
+        formset.save_m2m()
