@@ -106,6 +106,7 @@ class Config:
     platform_name: str = ""
     log_level: str = "INFO"
     time_zone: str = "Asia/Shanghai"
+    bench_ceiling: bool = False
 
     @property
     def production(self) -> bool:
@@ -154,6 +155,11 @@ def load_config() -> Config:
             "region_name": _env("TONGBAN_S3_REGION"),
         }
 
+    # Only the bench runner (bench/server.py) sets this: it mounts unauthenticated ceiling views, one of them a write.
+    bench_ceiling = _env_bool("TONGBAN_BENCH_CEILING", False)
+    if bench_ceiling and environment == "production":
+        raise ConfigurationError("TONGBAN_BENCH_CEILING 仅供压测工具使用，生产模式下不得开启")
+
     default_hosts = "" if environment == "production" else "127.0.0.1,localhost,[::1],testserver"
     return Config(
         environment=environment,
@@ -173,6 +179,7 @@ def load_config() -> Config:
         region_code=_env("TONGBAN_REGION_CODE", "330122"),
         platform_name=_env("TONGBAN_PLATFORM_NAME", "通办·一体化在线政务服务平台"),
         log_level=_env("TONGBAN_LOG_LEVEL", "INFO").upper(),
+        bench_ceiling=bench_ceiling,
     )
 
 

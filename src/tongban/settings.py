@@ -148,6 +148,7 @@ TONGBAN_INDEX_KEY = CONFIG.index_key
 TONGBAN_MASTER_KEY = CONFIG.master_key
 TONGBAN_REGION_CODE = CONFIG.region_code
 TONGBAN_PLATFORM_NAME = CONFIG.platform_name
+TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 
 # Celery: with no broker every task runs in-process at .delay() (eager), and `manage.py scheduler` runs the
 # periodic jobs, so the embedded demo does everything a full deployment does.

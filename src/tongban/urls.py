@@ -1,5 +1,6 @@
 """URL map: pages, admin, API and probes."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -22,3 +23,7 @@ urlpatterns = [
 handler403 = "tongban.core.views.error_403"
 handler404 = "tongban.core.views.error_404"
 handler500 = "tongban.core.views.error_500"
+
+if settings.TONGBAN_BENCH_CEILING:
+    # The bench's ceiling views, served by the same workers and middleware; never mounted outside a bench run.
+    urlpatterns.insert(0, path("__bench__/", include("bench.ceiling")))
