@@ -1,0 +1,49 @@
+import pytest
+from django.core.management import call_command
+
+from tongban.accounts.models import StaffAssignment, User, UserKind
+from tongban.core import audit
+from tongban.core.models import AuditEntry, HallWindow, Organisation, Region
+from tongban.demo import data
+
+
+@pytest.mark.django_db
+def test_demo_seed_builds_the_county_and_is_idempotent():
+    call_command("demo_seed")
+    counts = (Region.objects.count(), Organisation.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    call_command("demo_seed")
+    assert (Region.objects.count(), Organisation.objects.count(), User.objects.count()) == counts[:3]
+    assert AuditEntry.objects.count() == counts[3]
+
+    county = Region.objects.get(code="330122")
+    assert county.parent.code == "330100"
+    assert Region.objects.filter(parent=county, level=4).count() == 3
+    assert Region.objects.filter(parent__parent=county, level=5).count() == 6
+    assert Organisation.objects.filter(kind="department").count() == 9
+    assert Organisation.objects.filter(kind="service_hall").count() == 1
+    assert HallWindow.objects.filter(hall__kind="service_hall").count() == len(data.HALL_WINDOWS)
+    assert User.objects.filter(kind=UserKind.STAFF).count() == len(data.STAFF)
+    assert User.objects.filter(kind=UserKind.PERSON).count() == len(data.PEOPLE)
+    assert User.objects.filter(kind=UserKind.ENTERPRISE).count() == len(data.ENTERPRISES)
+    assert set(StaffAssignment.objects.values_list("role", flat=True)) == {
+        "window_clerk",
+        "reviewer",
+        "approver",
+        "catalogue_editor",
+        "catalogue_reviewer",
+        "supervisor",
+        "hall_manager",
+        "system_admin",
+    }
+    assert User.objects.get(username="admin").check_password(data.DEMO_PASSWORD)
+    assert audit.verify_chain()[1] is None
+
+
+@pytest.mark.django_db
+def test_demo_seed_refuses_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.TONGBAN_ENV = "production"
+    with pytest.raises(CommandError, match="生产模式下不能载入演示数据"):
+        call_command("demo_seed")
+    assert User.objects.count() == 0
