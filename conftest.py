@@ -1,6 +1,50 @@
-"""Test-wide fixtures: uploaded files go to a temporary directory, never to var/."""
+"""Test-wide setup.
+
+- Uploaded files go to a temporary directory, never to var/.
+- SQLite test databases are files in a temporary directory, not shared-cache memory: shared-cache memory databases
+  answer "database table is locked" at once instead of waiting on the busy timeout, so concurrency tests could not
+  exercise the IMMEDIATE-transaction locking the platform relies on (and the demo runs on a WAL file anyway).
+- The SQLite flush between transactional tests is DELETE FROM, which the audit log's append-only triggers refuse;
+  in test sessions the flush drops those triggers first and recreates them after. (PostgreSQL flushes with
+  TRUNCATE, which row triggers do not see, so it needs nothing.)
+"""
 
 import pytest
+
+SQLITE = "django.db.backends.sqlite3"
+
+
+def _flush_around_audit_triggers() -> None:
+    from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+    if getattr(original, "_tongban_audit_aware", False):
+        return
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        from tongban.core.audit import AUDIT_TABLE, trigger_statements
+
+        if not statements or AUDIT_TABLE not in tables:
+            return statements
+        create, drop = trigger_statements(self.connection.vendor)
+        return [*drop, *statements, *create]
+
+    sql_flush._tongban_audit_aware = True
+    DatabaseOperations.sql_flush = sql_flush
+
+
+_flush_around_audit_triggers()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    from django.conf import settings
+
+    for alias, db in settings.DATABASES.items():
+        test = db.setdefault("TEST", {})
+        if db["ENGINE"] == SQLITE and not test.get("MIRROR") and test.get("NAME") in (None, "", ":memory:"):
+            test["NAME"] = str(tmp_path_factory.mktemp("db") / f"test_{alias}.sqlite3")
 
 
 @pytest.fixture(autouse=True)

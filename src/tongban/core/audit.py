@@ -3,18 +3,23 @@
 Each entry's hash is SM3 over the previous entry's hash and the entry's canonical JSON, so altering, removing or
 reordering any row breaks every hash after it. Writers are serialised (a PostgreSQL advisory lock; SQLite's
 IMMEDIATE transactions) so the chain stays linear under concurrency.
+
+Database triggers refuse UPDATE and DELETE on the table (`create_triggers`, installed by migration
+0002_audit_triggers), so the application cannot change history even by mistake; the chain is what detects someone
+who goes around the triggers with direct database access. `manage.py audit_verify` checks both.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.core.validators import validate_ipv46_address
+from django.db import connection, models
 from django.utils import timezone
 
 from tongban.core.crypto import sm3_hex
@@ -24,6 +29,82 @@ from tongban.core.models import AuditEntry
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same in every process. (0x5442 = "TB")
 _CHAIN_LOCK_KEY = 0x5442_0001
+
+# The table name is spelled out rather than read from AuditEntry._meta: migration 0002 runs this SQL and must mean
+# the same table whatever the model looks like later.
+AUDIT_TABLE = "core_auditentry"
+APPEND_ONLY_MESSAGE = "audit log is append-only"
+
+_TRIGGER_SQL: dict[str, tuple[list[str], list[str]]] = {
+    # vendor: (statements that create the triggers, statements that drop them); both idempotent.
+    "sqlite": (
+        [
+            f"CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_update BEFORE UPDATE ON {AUDIT_TABLE} "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {AUDIT_TABLE}_no_delete BEFORE DELETE ON {AUDIT_TABLE} "
+            f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END",
+        ],
+        [
+            f"DROP TRIGGER IF EXISTS {AUDIT_TABLE}_no_update",
+            f"DROP TRIGGER IF EXISTS {AUDIT_TABLE}_no_delete",
+        ],
+    ),
+    # TRUNCATE deliberately stays allowed: it needs table ownership (not granted to a least-privilege app role), and
+    # the test runner's flush uses it. Row triggers do not fire on TRUNCATE.
+    "postgresql": (
+        [
+            f"CREATE OR REPLACE FUNCTION {AUDIT_TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}' USING ERRCODE = 'insufficient_privilege'; END $$",
+            f"DROP TRIGGER IF EXISTS {AUDIT_TABLE}_append_only ON {AUDIT_TABLE}",
+            f"CREATE TRIGGER {AUDIT_TABLE}_append_only BEFORE UPDATE OR DELETE ON {AUDIT_TABLE} "
+            f"FOR EACH ROW EXECUTE FUNCTION {AUDIT_TABLE}_append_only()",
+        ],
+        [
+            f"DROP TRIGGER IF EXISTS {AUDIT_TABLE}_append_only ON {AUDIT_TABLE}",
+            f"DROP FUNCTION IF EXISTS {AUDIT_TABLE}_append_only()",
+        ],
+    ),
+}
+
+
+def trigger_statements(vendor: str) -> tuple[list[str], list[str]]:
+    """(create, drop) SQL for the append-only triggers on this database vendor; ([], []) where unsupported."""
+    create, drop = _TRIGGER_SQL.get(vendor, ([], []))
+    return list(create), list(drop)
+
+
+def create_triggers(conn) -> None:
+    """Install the triggers that refuse UPDATE and DELETE on the audit table (idempotent)."""
+    _execute_all(conn, trigger_statements(conn.vendor)[0])
+
+
+def drop_triggers(conn) -> None:
+    """Remove the append-only triggers (migration reverse and tests that simulate tampering only)."""
+    _execute_all(conn, trigger_statements(conn.vendor)[1])
+
+
+def triggers_installed(conn) -> bool:
+    """Whether the append-only triggers exist (SQLite drops them silently when a migration rebuilds the table)."""
+    with conn.cursor() as cursor:
+        if conn.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s AND name IN (%s, %s)",
+                [AUDIT_TABLE, f"{AUDIT_TABLE}_no_update", f"{AUDIT_TABLE}_no_delete"],
+            )
+            return cursor.fetchone()[0] == 2
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s AND tgenabled <> 'D'",
+                [AUDIT_TABLE, f"{AUDIT_TABLE}_append_only"],
+            )
+            return cursor.fetchone()[0] == 1
+    return False
+
+
+def _execute_all(conn, statements: list[str]) -> None:
+    with conn.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 def _jsonable(value: Any) -> Any:
@@ -69,6 +150,20 @@ def _lock_chain() -> None:
     # SQLite: the connection runs IMMEDIATE transactions, so this transaction already holds the write lock.
 
 
+def _normalised_ip(ip: str | None) -> str | None:
+    """The address exactly as the database will return it (IPv6 is compressed on save), so the hash stays valid.
+
+    A malformed address (a forged X-Forwarded-For) is dropped rather than failing the caller's business action.
+    """
+    if not ip:
+        return None
+    try:
+        validate_ipv46_address(ip)
+    except ValidationError:
+        return None
+    return AuditEntry._meta.get_field("ip").get_prep_value(ip)
+
+
 def _label(user) -> str:
     if user is None:
         return ""
@@ -111,7 +206,7 @@ def record(
         object_repr=object_repr[:300],
         before=_jsonable(before),
         after=_jsonable(after),
-        ip=context.ip,
+        ip=_normalised_ip(context.ip),
         user_agent=context.user_agent,
         request_id=context.request_id,
     )
@@ -134,33 +229,53 @@ class ChainBreak:
     """Where verification failed: the first entry whose stored hashes do not match the recomputed chain."""
 
     entry_id: int
+    created_at: dt.datetime
+    action: str
     reason: str
 
 
-def iter_chain_breaks(batch_size: int = 2000) -> Iterator[ChainBreak]:
-    """Walk the whole log in id order and yield the first break found (at most one)."""
-    expected_prev = GENESIS_HASH
-    last_id = 0
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of walking the chain: how many entries verified before the first break (if any)."""
+
+    checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def check_chain(batch_size: int = 2000) -> ChainReport:
+    """Walk the whole log in id order, a batch at a time (constant memory), and stop at the first break.
+
+    A changed row fails its own hash; a removed or inserted row fails the next row's link to its predecessor.
+    Removing the newest rows leaves a shorter chain that is still valid: only a copy of the head hash kept
+    elsewhere catches that.
+    """
+    expected_prev, last_id, checked = GENESIS_HASH, 0, 0
     while True:
-        with transaction.atomic():
-            batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        batch = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
         if not batch:
-            return
+            return ChainReport(checked, None)
         for entry in batch:
-            if entry.prev_hash != expected_prev:
-                yield ChainBreak(entry.id, "前一条哈希不一致（有记录被删除、插入或改动）")
-                return
-            if chain_hash(entry.prev_hash, entry) != entry.hash:
-                yield ChainBreak(entry.id, "内容与哈希不符（该记录被改动）")
-                return
-            expected_prev = entry.hash
-            last_id = entry.id
+            reason = _break_reason(entry, expected_prev, last_id)
+            if reason:
+                return ChainReport(checked, ChainBreak(entry.id, entry.created_at, entry.action, reason))
+            expected_prev, last_id, checked = entry.hash, entry.id, checked + 1
 
 
-def verify_chain() -> tuple[int, ChainBreak | None]:
-    """Return (entries checked, first break or None)."""
-    first_break = next(iter_chain_breaks(), None)
-    if first_break is not None:
-        checked = AuditEntry.objects.filter(id__lt=first_break.entry_id).count()
-        return checked, first_break
-    return AuditEntry.objects.count(), None
+def _break_reason(entry: AuditEntry, expected_prev: str, previous_id: int) -> str:
+    if entry.prev_hash != expected_prev:
+        if previous_id:
+            return f"与前一条记录（#{previous_id}）的哈希不衔接：两者之间有记录被删除或插入，或前一条的哈希被改动"
+        return "第一条记录不是从初始哈希开始：之前的记录被删除，或本条的前一条哈希被改动"
+    if chain_hash(entry.prev_hash, entry) != entry.hash:
+        return "记录内容与其哈希不符：该记录被改动"
+    return ""
+
+
+def verify_chain(batch_size: int = 2000) -> tuple[int, ChainBreak | None]:
+    """Return (entries verified, first break or None)."""
+    report = check_chain(batch_size)
+    return report.checked, report.first_break
