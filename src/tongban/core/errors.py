@@ -35,6 +35,7 @@ class CoreError(ErrorCode):
     REGION_NOT_FOUND = 404, _("行政区划不存在")
     INVALID_REGION_FILE = 400, _("行政区划文件有误，未导入任何数据")
     CALENDAR_INVALID = 400, _("日期或天数不正确")
+    SERIAL_EXHAUSTED = 409, _("今日编号已用完（每日最多 9999 号），请联系系统管理员")
 
 
 class DomainError(Exception):

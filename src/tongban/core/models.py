@@ -4,6 +4,7 @@ the audit log and the outbox."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +43,37 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.code}）"
+
+    @staticmethod
+    def level_for_code(code: str) -> int:
+        """The level a GB/T 2260 code denotes: xx0000 province, xxxx00 city, other 6-digit county, 9 town, 12 village.
+
+        Direct-controlled municipalities (北京 110000) use the city-level code 110100 (市辖区) for their districts;
+        it is city level by this rule, and when a list omits it the districts hang directly under the province.
+        """
+        if len(code) == 12:
+            return RegionLevel.VILLAGE
+        if len(code) == 9:
+            return RegionLevel.TOWN
+        if code.endswith("0000"):
+            return RegionLevel.PROVINCE
+        if code.endswith("00"):
+            return RegionLevel.CITY
+        return RegionLevel.COUNTY
+
+    @staticmethod
+    def ancestor_codes(code: str) -> list[str]:
+        """Codes that may be this code's ancestors, nearest first; the parent is the first of them that exists."""
+        if len(code) == 12:
+            return [code[:9], code[:6], *Region.ancestor_codes(code[:6])]
+        if len(code) == 9:
+            return [code[:6], *Region.ancestor_codes(code[:6])]
+        level = Region.level_for_code(code)
+        if level == RegionLevel.COUNTY:
+            return [code[:4] + "00", code[:2] + "0000"]
+        if level == RegionLevel.CITY:
+            return [code[:2] + "0000"]
+        return []
 
 
 class OrganisationKind(models.TextChoices):
@@ -83,6 +115,15 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """An organisation cannot be its own ancestor (the tree must stay a tree)."""
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk is not None and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("上级机构不能是本机构或其下级机构")})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
 
 class HallWindow(models.Model):
     """A numbered window (窗口) of a service hall: general acceptance, result pick-up or consultation."""
@@ -106,6 +147,11 @@ class HallWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def clean(self) -> None:
+        """Windows belong to places that receive people, not to back-office departments."""
+        if self.hall_id is not None and self.hall.kind == OrganisationKind.DEPARTMENT:
+            raise ValidationError({"hall": _("只有政务服务大厅、便民服务中心或便民服务站可以设置窗口")})
 
 
 class CalendarDay(models.Model):
