@@ -93,7 +93,7 @@ def format_header(meta: dict) -> str:
         [
             f"Tongban bench — {meta['date']} — commit {meta['commit']}",
             f"machine: {machine['cpu_model']}, {meta['cores']} cores, {machine['memory']} RAM; {machine['os']}; "
-            f"Python {machine['python']}",
+            f"Python {machine['python']}; load average before the run {meta['load_before']}",
             f"server: gunicorn sync × {meta['workers']} workers on 127.0.0.1; database: {meta['database']}",
             f"each scenario: {meta['warmup_s']:g} s warm-up, then {meta['duration_s']:g} s "
             f"(at most {meta['max_requests']} requests)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    # Other work on the machine skews every figure; the 1-minute load average before the run says how much there was.
+    load_before = round(os.getloadavg()[0], 2)
     try:
         env = bench_server.server_environment()
         print("migrate / seed / prepare ceiling table …", file=sys.stderr)
@@ -165,13 +168,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.stop()
-        bench_server.cleanup_database(env)
+        try:
+            bench_server.cleanup_database(env)
+        except bench_server.BenchSetupError as exc:
+            print(f"warning: bench table not dropped: {exc}", file=sys.stderr)
 
     meta = {
         "date": datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": machine_description(),
         "cores": bench_server.cpu_count(),
+        "load_before": load_before,
         "workers": args.workers,
         "database": database,
         "duration_s": args.duration,
