@@ -1,0 +1,202 @@
+"""The transactional outbox: side effects recorded with the change that causes them, delivered after commit.
+
+A service calls `enqueue(topic, payload)` inside its transaction. The row commits or rolls back with the change, so
+a side effect is never lost (broker down, process killed) and never sent for a change that did not happen. After
+commit the message is handed to Celery (`tasks.deliver_outbox_message`); with no broker configured Celery runs
+eagerly, so the same delivery happens in-process. Whatever is not done yet (failed, broker unreachable, worker
+killed) is picked up by the periodic `outbox.drain` job, with exponential backoff between attempts, until done.
+
+Handlers are registered per topic in `<app>/outbox_handlers.py` (imported on first use):
+
+    @outbox.handler("cases.notify_applicant")
+    def notify_applicant(message_id: int, payload: dict) -> None: ...
+
+Delivery is at least once: a handler may run again for the same message (worker killed after the handler but
+before the message was marked done, lease expired on a very slow handler). Handlers must therefore be idempotent
+by the outbox id: store it on what they create (a unique column), or pass `idempotency_key(message_id)` to the
+system they call.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+
+from tongban.core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[int, dict], None]
+
+# A claimed message is not offered to another worker for this long; a handler slower than this may run twice.
+LEASE = timedelta(minutes=5)
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+LAST_ERROR_MAX = 2000
+
+_handlers: dict[str, Handler] = {}
+_discovered = False
+_discovery_lock = threading.Lock()
+_jitter = random.SystemRandom()
+
+
+class Outcome(enum.Enum):
+    """What one delivery attempt did."""
+
+    DONE = "done"
+    RETRY = "retry"  # the handler failed (or none is registered); retried after the backoff
+    SKIPPED = "skipped"  # already done, not due yet, or claimed by another worker
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """Counts from one drain pass."""
+
+    done: int = 0
+    retry: int = 0
+    skipped: int = 0
+
+
+def handler(topic: str) -> Callable[[Handler], Handler]:
+    """Register `func(message_id, payload)` as the one handler of `topic`."""
+
+    def register(func: Handler) -> Handler:
+        existing = _handlers.get(topic)
+        if existing is not None and _qualified(existing) != _qualified(func):
+            raise ValueError(f"outbox topic {topic!r} already has a handler: {_qualified(existing)}")
+        _handlers[topic] = func
+        return func
+
+    return register
+
+
+def _qualified(func: Callable) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def get_handler(topic: str) -> Handler | None:
+    """The handler for `topic`, after importing every app's outbox_handlers module once."""
+    global _discovered
+    if not _discovered:
+        with _discovery_lock:
+            if not _discovered:
+                autodiscover_modules("outbox_handlers")
+                _discovered = True
+    return _handlers.get(topic)
+
+
+def idempotency_key(message_id: int, purpose: str = "") -> str:
+    """A stable key for an external call made on behalf of this message (e.g. an Idempotency-Key header)."""
+    return f"tongban-outbox-{message_id}" + (f"-{purpose}" if purpose else "")
+
+
+def enqueue(topic: str, payload: dict) -> OutboxMessage:
+    """Record a side effect in the caller's transaction; it is dispatched once the transaction commits."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the service's transaction.atomic block")
+    message = OutboxMessage.objects.create(topic=topic, payload=payload, available_at=timezone.now())
+    transaction.on_commit(lambda: dispatch(message.id))
+    return message
+
+
+def dispatch(message_id: int) -> None:
+    """Hand a committed message to Celery (eager in-process when no broker is configured).
+
+    A broker failure is only logged: the message is safely in the table and the periodic drain delivers it.
+    """
+    from tongban.core.tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.delay(message_id)
+    except Exception:  # the broker being down must not fail the request whose change already committed
+        logger.warning(
+            "outbox message %s not dispatched; the periodic drain will deliver it", message_id, exc_info=True
+        )
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next attempt: doubling from 10 s to a 1 h cap, minus up to 20% jitter so retries spread."""
+    exponent = min(max(attempts, 1) - 1, 20)
+    delay = min(BACKOFF_BASE * (2**exponent), BACKOFF_CAP)
+    return delay * _jitter.uniform(0.8, 1.0)
+
+
+def _due(now) -> Q:
+    return Q(status=OutboxMessage.Status.PENDING, available_at__lte=now) & (
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now)
+    )
+
+
+def _claim(message_id: int) -> OutboxMessage | None:
+    """Take a lease on a due message with one conditional UPDATE, so two workers never run it at once."""
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(_due(now), pk=message_id).update(
+        locked_until=now + LEASE, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    return OutboxMessage.objects.get(pk=message_id)
+
+
+def deliver(message_id: int) -> Outcome:
+    """Run one message's handler if it is due and unclaimed; mark it done, or schedule a retry with backoff.
+
+    Call it outside a transaction: the claim must commit before the handler runs, and the handler (which may call
+    other systems) must not run under a database lock. The handler opens its own transactions.
+    """
+    message = _claim(message_id)
+    if message is None:
+        return Outcome.SKIPPED
+    try:
+        func = get_handler(message.topic)
+        if func is None:
+            raise LookupError(f"no outbox handler registered for topic {message.topic!r}")
+        func(message.id, message.payload)
+    except Exception as exc:  # any handler failure is recorded on the message and retried; never lost
+        _schedule_retry(message, exc)
+        return Outcome.RETRY
+    OutboxMessage.objects.filter(pk=message.id, status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.DONE, done_at=timezone.now(), locked_until=None, last_error=""
+    )
+    return Outcome.DONE
+
+
+def _schedule_retry(message: OutboxMessage, exc: Exception) -> None:
+    delay = backoff(message.attempts)
+    error = f"{type(exc).__name__}: {exc}"[:LAST_ERROR_MAX]
+    logger.warning(
+        "outbox message %s (%s) failed on attempt %s; retrying in %ss: %s",
+        message.id,
+        message.topic,
+        message.attempts,
+        int(delay.total_seconds()),
+        error,
+        exc_info=not isinstance(exc, LookupError),
+    )
+    # Only while the lease is still ours (attempts unchanged): a worker that re-claimed after expiry owns it now.
+    OutboxMessage.objects.filter(pk=message.id, status=OutboxMessage.Status.PENDING, attempts=message.attempts).update(
+        last_error=error, locked_until=None, available_at=timezone.now() + delay
+    )
+
+
+def drain(limit: int = 100) -> DrainResult:
+    """Deliver up to `limit` due messages, oldest first (the periodic job and tests call this)."""
+    ids = list(
+        OutboxMessage.objects.filter(_due(timezone.now()))
+        .order_by("available_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    counts = dict.fromkeys(Outcome, 0)
+    for message_id in ids:
+        counts[deliver(message_id)] += 1
+    return DrainResult(done=counts[Outcome.DONE], retry=counts[Outcome.RETRY], skipped=counts[Outcome.SKIPPED])
