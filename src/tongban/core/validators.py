@@ -6,6 +6,7 @@ Checksums come from python-stdnum; the messages are the platform's own, in Chine
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import (
@@ -38,12 +39,23 @@ def validate_id_number(value: str) -> None:
     except InvalidChecksum:
         raise ValidationError(_("身份证号码校验位不正确，请核对后重新输入"), code="id_checksum") from None
     except InvalidComponent:
-        raise ValidationError(_("身份证号码中的出生日期或地区代码无效"), code="id_component") from None
+        raise _id_component_error(number) from None
     except StdnumError:
         raise ValidationError(_("身份证号码无效"), code="id_invalid") from None
     if len(number) != 18:
         # stdnum also accepts the obsolete 15-digit form; the platform only takes second-generation numbers.
         raise ValidationError(_("身份证号码应为 18 位"), code="id_length")
+    if ric.get_birth_date(number) > timezone.localdate():
+        raise ValidationError(_("身份证号码中的出生日期无效"), code="id_birth_date")
+
+
+def _id_component_error(number: str) -> ValidationError:
+    """Say which part is wrong: the birth date (digits 7-14) or the region of registration (digits 1-6)."""
+    try:
+        ric.get_birth_date(number)
+    except InvalidComponent:
+        return ValidationError(_("身份证号码中的出生日期无效"), code="id_birth_date")
+    return ValidationError(_("身份证号码中的地区代码无效（前 6 位不是当时有效的行政区划代码）"), code="id_region")
 
 
 def normalize_uscc(value: str) -> str:
@@ -58,6 +70,11 @@ def validate_uscc(value: str) -> None:
     except InvalidLength:
         raise ValidationError(_("统一社会信用代码应为 18 位"), code="uscc_length") from None
     except InvalidFormat:
+        if not code[:8].isdigit():
+            raise ValidationError(
+                _("统一社会信用代码前 8 位（登记管理部门、机构类别和登记管理机关行政区划码）应为数字"),
+                code="uscc_format",
+            ) from None
         raise ValidationError(
             _("统一社会信用代码只能包含数字和大写字母（不含 I、O、Z、S、V）"), code="uscc_format"
         ) from None
