@@ -1,6 +1,6 @@
 """The JSON API at /api/v1/ (django-ninja): each app contributes a router; errors map once in core.errors."""
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from tongban.core.api import router as core_router
 from tongban.core.errors import install_error_handlers
@@ -10,6 +10,9 @@ api = NinjaAPI(
     version="1.0.0",
     description="一体化在线政务服务平台开放接口。默认返回简体中文消息；发送 Accept-Language: en 可获得英文。",
     urls_namespace="api-v1",
+    # Swagger UI is served from ninja's bundled static files; validatorUrl None stops it fetching a badge from
+    # validator.swagger.io, so the docs work on a network with no internet access.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 install_error_handlers(api)
 api.add_router("/core/", core_router)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("display-preferences", core_views.display_preferences_update, name="display-preferences"),
     path("admin/", admin.site.urls),
     path("", core_views.home, name="home"),
 ]

@@ -5,12 +5,26 @@ from __future__ import annotations
 from django.conf import settings
 
 from tongban.core.errors import CoreError, DomainError
-from tongban.core.models import Organisation, Region, RegionLevel
+from tongban.core.models import Organisation, OrganisationKind, Region, RegionLevel
 
 
 def deployment_region() -> Region | None:
     """The region this deployment serves (TONGBAN_REGION_CODE), or None before regions are loaded."""
     return Region.objects.filter(code=settings.TONGBAN_REGION_CODE).select_related("parent__parent").first()
+
+
+def service_points(limit: int = 12) -> list[Organisation]:
+    """Where people can get things done in person: active service halls, then town offices, of this deployment.
+
+    Region codes nest by prefix (GB/T 2260: county 6 digits, town 9, village 12), so a prefix match finds the county's
+    own hall and every town office under it in one indexed query.
+    """
+    kinds = [OrganisationKind.SERVICE_HALL, OrganisationKind.TOWN_OFFICE]
+    return list(
+        Organisation.objects.filter(
+            active=True, kind__in=kinds, region__code__startswith=settings.TONGBAN_REGION_CODE
+        ).order_by("kind", "region__code", "name")[:limit]
+    )
 
 
 def region_by_code(code: str) -> Region:

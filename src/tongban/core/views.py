@@ -1,15 +1,42 @@
-"""Pages of the foundation: home, health probes and the error pages."""
+"""Pages of the foundation: home, display preferences, health probes and the error pages."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from tongban.core.selectors import service_points
+from tongban.core.templatetags.shell import PREFERENCE_COOKIES
+
+PREFERENCE_MAX_AGE = 365 * 24 * 3600
 
 
 def home(request):
-    return render(request, "core/home.html")
+    """The front door: what the platform is, how to get help now, and where staff and developers go."""
+    return render(request, "core/home.html", {"service_points": service_points()})
+
+
+@require_POST
+def display_preferences_update(request):
+    """The toolbar without JavaScript: store the chosen 字号/关怀模式/配色 in cookies and go back to the page."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=False):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url, status=303)
+    for name, allowed in PREFERENCE_COOKIES.items():
+        value = request.POST.get(name.removeprefix("tb_"))
+        if value in allowed:
+            # Not HttpOnly: the toolbar script writes the same cookies so a choice applies without a reload.
+            response.set_cookie(
+                name, value, max_age=PREFERENCE_MAX_AGE, samesite="Lax", secure=request.is_secure(), httponly=False
+            )
+    return response
 
 
 @never_cache
@@ -48,4 +75,6 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    """Rendered without the request so no context processor runs: it must work when the database is down."""
+    context = {"platform_name": settings.TONGBAN_PLATFORM_NAME, "request_id": getattr(request, "request_id", "")}
+    return HttpResponseServerError(loader.render_to_string("500.html", context))
