@@ -101,6 +101,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times display as YYYY-MM-DD HH:MM in both languages (tongban/formats/).
+FORMAT_MODULE_PATH = ["tongban.formats"]
 TIME_ZONE = CONFIG.time_zone
 USE_I18N = True
 USE_TZ = True

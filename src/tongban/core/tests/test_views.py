@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -256,3 +257,14 @@ def test_shell_and_swagger_assets_are_served_locally(client, path):
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert len(body) > 100
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_times_display_as_yyyy_mm_dd_hh_mm_in_both_languages(language):
+    from django.utils.formats import date_format
+
+    moment = dt.datetime(2026, 10, 8, 9, 5)
+    with translation.override(language):
+        assert date_format(moment, "DATETIME_FORMAT") == "2026-10-08 09:05"
+        assert date_format(moment, "SHORT_DATETIME_FORMAT") == "2026-10-08 09:05"
+        assert date_format(moment.date()) == "2026-10-08"

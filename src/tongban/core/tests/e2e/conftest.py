@@ -32,6 +32,7 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own ordering by database use
 def pytest_collection_modifyitems(config, items):
     """Run browser journeys last: once Playwright starts, Django ORM calls in this thread would be refused."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
