@@ -150,8 +150,13 @@ class HallWindow(models.Model):
 
     def clean(self) -> None:
         """Windows belong to places that receive people, not to back-office departments."""
-        if self.hall_id is not None and self.hall.kind == OrganisationKind.DEPARTMENT:
+        if self.hall_id is None:
+            return
+        if self.hall.kind == OrganisationKind.DEPARTMENT:
             raise ValidationError({"hall": _("只有政务服务大厅、便民服务中心或便民服务站可以设置窗口")})
+        taken = HallWindow.objects.filter(hall_id=self.hall_id, number=self.number).exclude(pk=self.pk)
+        if taken.exists():
+            raise ValidationError({"number": _("该大厅已有 %(number)s 号窗口") % {"number": self.number}})
 
 
 class CalendarDay(models.Model):

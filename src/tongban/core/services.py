@@ -306,7 +306,8 @@ ORGANISATION_EDITABLE = (
 
 
 def _check_region_current(region: Region | None) -> None:
-    if region is not None and not region.active:
+    # Read from the database: the caller's object may predate the region's abolition.
+    if region is not None and not Region.objects.filter(pk=region.pk, active=True).exists():
         raise DomainError(CoreError.INVALID_INPUT, fields={"region": [_("所选行政区划已撤销，不能选用")]})
 
 
