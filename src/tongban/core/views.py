@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect, HttpResponseServerError, JsonRespo
 from django.shortcuts import render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -68,6 +69,12 @@ def readyz(request):
 
 def error_403(request, exception=None):
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a stale form (page left open overnight, cookies cleared) gets plain words."""
+    message = _("页面已过期。请返回上一页，刷新后再提交一次。")
+    return render(request, "403.html", {"error_message": message, "back_url": ""}, status=403)
 
 
 def error_404(request, exception=None):

@@ -268,3 +268,32 @@ def test_times_display_as_yyyy_mm_dd_hh_mm_in_both_languages(language):
         assert date_format(moment, "DATETIME_FORMAT") == "2026-10-08 09:05"
         assert date_format(moment, "SHORT_DATETIME_FORMAT") == "2026-10-08 09:05"
         assert date_format(moment.date()) == "2026-10-08"
+
+
+@pytest.mark.django_db
+def test_refused_service_shows_its_message_on_the_403_page_with_a_way_back():
+    from tongban.core.errors import CoreError, DomainError, DomainErrorMiddleware
+
+    request = RequestFactory().get("/somewhere", HTTP_REFERER="http://testserver/before")
+    with translation.override("zh-hans"):
+        response = DomainErrorMiddleware(lambda r: None).process_exception(
+            request, DomainError(CoreError.PERMISSION_DENIED)
+        )
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>无权访问</h1>" in html
+    assert "<p>您没有权限执行此操作</p>" in html
+    assert '<a href="http://testserver/before">返回上一页</a>' in html
+
+
+@pytest.mark.django_db
+def test_stale_form_gets_a_plain_chinese_page_not_djangos_csrf_page():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/display-preferences", {"care": "1", "next": "/"})
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "<h1>无权访问</h1>" in html
+    assert "页面已过期。请返回上一页，刷新后再提交一次。" in html
+    assert "CSRF" not in html
