@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tongban.core.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.urls"
@@ -157,7 +158,7 @@ TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__ben
 
 # Celery: with no broker every task runs in-process at .delay() (eager), and `manage.py scheduler` runs the
 # periodic jobs, so the embedded demo does everything a full deployment does.
-CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://"
+CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not CONFIG.celery_broker_url
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True

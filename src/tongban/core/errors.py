@@ -78,8 +78,7 @@ def install_error_handlers(api) -> None:
     def validation_error(request, exc: NinjaValidationError):
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
-            name = ".".join(str(part) for part in err.get("loc", [])[1:]) or "body"
-            fields.setdefault(name, []).append(err.get("msg", ""))
+            fields.setdefault(_field_name(err.get("loc", [])), []).append(_field_message(err))
         return respond(request, DomainError(CoreError.INVALID_INPUT, fields=fields))
 
     @api.exception_handler(Http404)
@@ -89,3 +88,80 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(PermissionDenied)
     def denied(request, exc):
         return respond(request, DomainError(CoreError.PERMISSION_DENIED))
+
+
+# Chinese wording for the pydantic error types clients meet most; anything else gets the generic message.
+_VALIDATION_MESSAGES = {
+    "missing": _("此项为必填项"),
+    "int_parsing": _("请输入整数"),
+    "int_type": _("请输入整数"),
+    "float_parsing": _("请输入数字"),
+    "bool_parsing": _("请选择是或否"),
+    "string_type": _("请输入文字"),
+    "string_too_short": _("内容太短"),
+    "string_too_long": _("内容太长"),
+    "date_from_datetime_parsing": _("请输入正确的日期，如 2025-01-31"),
+    "date_parsing": _("请输入正确的日期，如 2025-01-31"),
+    "datetime_parsing": _("请输入正确的时间"),
+    "enum": _("请从给定选项中选择"),
+    "literal_error": _("请从给定选项中选择"),
+    "greater_than_equal": _("数值太小"),
+    "less_than_equal": _("数值太大"),
+    "json_invalid": _("请求内容不是有效的 JSON"),
+}
+
+
+def _field_name(loc) -> str:
+    """ "count" for ("body", "payload", "count"): drop the location and, for a body schema, the parameter name."""
+    parts = [str(part) for part in loc]
+    parts = parts[2:] if len(parts) > 2 and parts[0] == "body" else parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _field_message(err: dict) -> str:
+    """A Chinese message for a pydantic error; a validator's own message (ValueError text) is kept as written."""
+    if err.get("type") == "value_error":
+        return str(err.get("ctx", {}).get("error", "")) or err.get("msg", "")
+    return str(_VALIDATION_MESSAGES.get(err.get("type", ""), _("格式不正确")))
+
+
+class DomainErrorMiddleware:
+    """Turn a DomainError that escapes a page view into a page: the 403/404 pages for those codes, otherwise an
+    error page (with the error's HTTP status) carrying the Chinese message, field errors, the request id and a way
+    back. Views that can do better (re-render a form with `error.fields`) catch DomainError themselves; the API maps
+    errors in install_error_handlers and never reaches this.
+    """
+
+    STATUS_TEMPLATES = {403: "403.html", 404: "404.html"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        from django.shortcuts import render
+
+        status = exception.code.status
+        context = {
+            "error_code": exception.code.code,
+            "error_message": exception.message,
+            "error_fields": {name: [str(m) for m in msgs] for name, msgs in exception.fields.items()},
+            "request_id": getattr(request, "request_id", ""),
+            "back_url": _safe_referer(request),
+        }
+        template = self.STATUS_TEMPLATES.get(status, "core/domain_error.html")
+        return render(request, template, context, status=status)
+
+
+def _safe_referer(request) -> str:
+    """The page the user came from, if it is on this site (never send them to another host)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
+        return referer
+    return ""

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import close_old_connections
+from django.db import connections
 from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,7 @@ class EmbeddedScheduler:
 
     @staticmethod
     def _run(job: PeriodicJob) -> bool:
-        # A long-lived process must not keep a connection the database (or a proxy) has dropped.
-        close_old_connections()
+        _recycle_connections()
         started = time.monotonic()
         try:
             result = job.func()
@@ -138,9 +137,16 @@ class EmbeddedScheduler:
             logger.exception("periodic job %s failed", job.name)
             return False
         finally:
-            close_old_connections()
+            _recycle_connections()
         logger.debug("periodic job %s finished in %.2fs: %s", job.name, time.monotonic() - started, result)
         return True
+
+
+def _recycle_connections() -> None:
+    """A long-lived process must not keep a connection the database (or a proxy) has dropped or that is too old."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:  # never under a caller's transaction (tests run jobs inside one)
+            conn.close_if_unusable_or_obsolete()
 
 
 # Registered jobs of the foundation.
