@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -121,11 +121,15 @@ def test_scheduler_once_fails_when_a_job_fails(monkeypatch):
 
 
 def _database_url() -> str:
+    """The URL of the test database, for a child process (the configured URL with the test database's name)."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        return urlsplit(configured)._replace(path=f"/{quote(db['NAME'])}").geturl()
     auth = f"{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@" if db["USER"] else ""
-    return f"postgres://{auth}{db['HOST'] or ''}:{db['PORT'] or 5432}/{db['NAME']}"
+    return f"postgres://{auth}{db['HOST'] or ''}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
 
 
 @pytest.mark.django_db(transaction=True)
