@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import pytest
+from stdnum.cn import uscc
 
+from tongban.core.models import Organisation, OrganisationKind, Region, RegionLevel
 from tongban.core.tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def county_with_hall(settings):
+    """A county with its service hall, so the phone layouts are checked with a real place card on the page."""
+    province = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE)
+    city = Region.objects.create(code="330100", name="杭州市", level=RegionLevel.CITY, parent=province)
+    county = Region.objects.create(code="330122", name="桐庐县", level=RegionLevel.COUNTY, parent=city)
+    settings.TONGBAN_REGION_CODE = county.code
+    body = "11330122000000001"
+    return Organisation.objects.create(
+        name="桐庐县政务服务中心",
+        uscc=body + uscc.calc_check_digit(body),
+        kind=OrganisationKind.SERVICE_HALL,
+        region=county,
+        phone="0571-6461 2345",
+        address="桐庐县迎春南路 1 号（市民之家一楼）",
+        opening_hours="周一至周五 8:30-12:00，13:30-17:00；周六上午 9:00-12:00",
+    )
 
 
 def _html_classes(page) -> list[str]:
@@ -22,9 +43,10 @@ def _tab_to(page, name: str, limit: int = 40):
     raise AssertionError(f"按 Tab {limit} 次仍未到达“{name}”")
 
 
-def test_zhang_ayi_reads_home_on_phone_in_care_mode_by_keyboard(open_page):
+def test_zhang_ayi_reads_home_on_phone_in_care_mode_by_keyboard(open_page, county_with_hall):
     page = open_page(viewport=PHONE)
     page.goto("/")
+    assert page.page.get_by_role("heading", name="桐庐县政务服务中心").is_visible()
     assert page.page.locator("h1").inner_text() != ""
     assert not page.has_horizontal_scroll()
 
@@ -76,7 +98,7 @@ def test_zhang_ayi_reads_home_on_phone_in_care_mode_by_keyboard(open_page):
 
 
 @pytest.mark.parametrize("theme", ["contrast", "green", "yellow"])
-def test_colour_themes_apply_and_persist_without_sideways_scroll(open_page, theme):
+def test_colour_themes_apply_and_persist_without_sideways_scroll(open_page, county_with_hall, theme):
     page = open_page(viewport=PHONE)
     page.goto("/")
     background_before = page.page.evaluate("getComputedStyle(document.body).backgroundColor")
@@ -153,7 +175,7 @@ def test_lost_visitor_gets_a_chinese_404_with_a_way_home(open_page):
         ("/no-such-page/", "", DESKTOP),
     ],
 )
-def test_shell_pages_pass_axe_wcag_aa(open_page, path, classes, viewport):
+def test_shell_pages_pass_axe_wcag_aa(open_page, county_with_hall, path, classes, viewport):
     page = open_page(viewport=viewport)
     page.goto(path)
     if classes:
