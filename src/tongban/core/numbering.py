@@ -23,13 +23,12 @@ _IMPLEMENTATION_CODE = re.compile(r"^[0-9A-Z]{31}$")
 _PREFIX_MAX = SerialCounter._meta.get_field("prefix").max_length
 
 
-def _upsert_sql() -> str:
-    table = connection.ops.quote_name(SerialCounter._meta.db_table)
-    return (
-        f"INSERT INTO {table} (prefix, day, value) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (prefix, day) DO UPDATE SET value = {table}.value + 1 "
-        f"RETURNING value"
-    )
+# One statement on both SQLite (>= 3.35) and PostgreSQL: insert 1, or add 1 to the existing row, and return it.
+_TAKE_SERIAL = (
+    "INSERT INTO core_serialcounter (prefix, day, value) VALUES (%s, %s, 1) "
+    "ON CONFLICT (prefix, day) DO UPDATE SET value = core_serialcounter.value + 1 "
+    "RETURNING value"
+)
 
 
 def next_serial(prefix: str, day: dt.date) -> int:
@@ -37,7 +36,7 @@ def next_serial(prefix: str, day: dt.date) -> int:
     if not prefix or len(prefix) > _PREFIX_MAX:
         raise DomainError(CoreError.INVALID_INPUT, _("流水号前缀应为 1 至 %(max)d 个字符") % {"max": _PREFIX_MAX})
     with connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(), [prefix, day])
+        cursor.execute(_TAKE_SERIAL, [prefix, day])
         (value,) = cursor.fetchone()
     return int(value)
 

@@ -13,6 +13,11 @@ DAY = dt.date(2026, 3, 9)
 IMPLEMENTATION = uscc("11330106MA2CXYQ8P") + "1" + "000107001000"  # USCC + exercise level + basic code
 
 
+def test_the_upsert_names_the_counter_table():
+    assert SerialCounter._meta.db_table == "core_serialcounter"
+    assert "INSERT INTO core_serialcounter " in numbering._TAKE_SERIAL
+
+
 @pytest.mark.django_db
 def test_serials_count_per_prefix_and_day():
     assert [numbering.next_serial("doc:受理", DAY) for _ in range(3)] == [1, 2, 3]
