@@ -130,6 +130,9 @@ class DomainErrorMiddleware:
     error page (with the error's HTTP status) carrying the Chinese message, field errors, the request id and a way
     back. Views that can do better (re-render a form with `error.fields`) catch DomainError themselves; the API maps
     errors in install_error_handlers and never reaches this.
+
+    An htmx request gets the message alone, swapped into <main>: htmx does not swap 4xx responses, so it is sent
+    with status 200 and the code in the X-Error-Code header.
     """
 
     STATUS_TEMPLATES = {403: "403.html", 404: "404.html"}
@@ -153,6 +156,12 @@ class DomainErrorMiddleware:
             "request_id": getattr(request, "request_id", ""),
             "back_url": _safe_referer(request),
         }
+        if getattr(request, "htmx", False):
+            response = render(request, "core/_domain_error_alert.html", context)
+            response["HX-Retarget"] = "#main"
+            response["HX-Reswap"] = "innerHTML"
+            response["X-Error-Code"] = exception.code.code
+            return response
         template = self.STATUS_TEMPLATES.get(status, "core/domain_error.html")
         return render(request, template, context, status=status)
 

@@ -45,12 +45,16 @@ def periodic(name: str, *, every: timedelta) -> Callable[[Callable], Callable]:
 
     def register(func: Callable) -> Callable:
         existing = _registry.get(name)
-        if existing is not None and existing.func.__qualname__ != func.__qualname__:
+        if existing is not None and _qualified(existing.func) != _qualified(func):  # a re-import is harmless
             raise ValueError(f"periodic job {name!r} is already registered")
         _registry[name] = PeriodicJob(name, every, func)
         return func
 
     return register
+
+
+def _qualified(func: Callable) -> str:
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def registered_jobs() -> list[PeriodicJob]:
@@ -76,7 +80,7 @@ def run_job(name: str) -> None:
     job = get_job(name)
     started = time.monotonic()
     result = job.func()
-    logger.info("periodic job %s finished in %.2fs: %s", name, time.monotonic() - started, result)
+    logger.debug("periodic job %s finished in %.2fs: %s", name, time.monotonic() - started, result)
 
 
 def beat_schedule() -> dict[str, dict]:

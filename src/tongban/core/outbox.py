@@ -104,6 +104,10 @@ def enqueue(topic: str, payload: dict) -> OutboxMessage:
     """Record a side effect in the caller's transaction; it is dispatched once the transaction commits."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the service's transaction.atomic block")
+    if not topic or len(topic) > OutboxMessage._meta.get_field("topic").max_length:
+        raise ValueError(f"outbox topic must be 1-100 characters: {topic!r}")
+    if not isinstance(payload, dict):
+        raise TypeError("outbox payload must be a dict of JSON values")
     message = OutboxMessage.objects.create(topic=topic, payload=payload, available_at=timezone.now())
     transaction.on_commit(lambda: dispatch(message.id))
     return message

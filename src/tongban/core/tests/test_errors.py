@@ -169,3 +169,16 @@ def test_other_exceptions_are_left_to_the_500_handler(client):
 def test_pages_without_errors_are_untouched(client):
     response = client.get("/test/ok")
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_htmx_requests_get_the_message_swapped_into_main(client):
+    response = client.post("/test/invalid", HTTP_HX_REQUEST="true", HTTP_X_REQUEST_ID="req-htmx")
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#main"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert response["X-Error-Code"] == "core.invalid_input"
+    html = response.content.decode()
+    assert html.startswith('<div class="alert alert-error" role="alert">')
+    assert "申请材料不完整" in html
+    assert "<code>req-htmx</code>" in html
+    assert "<html" not in html

@@ -276,3 +276,15 @@ def test_a_topic_has_one_handler(monkeypatch):
 def test_idempotency_key_is_stable_per_message():
     assert outbox.idempotency_key(42) == "tongban-outbox-42"
     assert outbox.idempotency_key(42, "sms") == "tongban-outbox-42-sms"
+
+
+@pytest.mark.django_db
+def test_enqueue_rejects_a_bad_topic_or_payload():
+    with transaction.atomic():
+        with pytest.raises(ValueError, match="1-100 characters"):
+            outbox.enqueue("", {})
+        with pytest.raises(ValueError, match="1-100 characters"):
+            outbox.enqueue("t" * 101, {})
+        with pytest.raises(TypeError, match="must be a dict"):
+            outbox.enqueue("test.ok", ["not", "a", "dict"])
+    assert OutboxMessage.objects.count() == 0
