@@ -6,7 +6,7 @@ Public and read-only: these lists hold no personal data and every other system n
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from tongban.core import calendar, selectors
@@ -81,15 +81,15 @@ class OrganisationOut(Schema):
 
 
 class RegionFilter(Schema):
-    parent: str | None = None
-    level: RegionLevel | None = None
-    active: bool | None = None
+    parent: str | None = Field(None, description="上级区划代码：只列其直接下级")
+    level: RegionLevel | None = Field(None, description="层级：1 省级、2 市级、3 县级、4 乡镇/街道、5 村/社区")
+    active: bool | None = Field(None, description="true 只列现行区划，false 只列已撤销区划")
 
 
 class OrganisationFilter(Schema):
-    region: str | None = None
-    kind: OrganisationKind | None = None
-    within: bool = False
+    region: str | None = Field(None, description="所属区划代码")
+    kind: OrganisationKind | None = Field(None, description="机构类型")
+    within: bool = Field(False, description="为 true 时包含下级区划的机构")
 
 
 class WorkingDateOut(Schema):
