@@ -1,5 +1,6 @@
 import threading
 from contextlib import contextmanager
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -35,8 +36,6 @@ def _raw(sql: str, params: list) -> None:
 
 
 def _verify() -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command("audit_verify", stdout=out)
     return out.getvalue()
@@ -156,8 +155,10 @@ def test_audit_verify_fails_when_the_triggers_are_missing_and_can_reinstall_them
     assert not audit.triggers_installed(connection)
     with pytest.raises(CommandError, match="触发器缺失"):
         call_command("audit_verify")
-    call_command("audit_verify", "--install-triggers", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    out = StringIO()
+    call_command("audit_verify", "--install-triggers", stdout=out)
     assert audit.triggers_installed(connection)
+    assert "防篡改触发器在位" in out.getvalue()
 
 
 @pytest.mark.django_db
