@@ -15,7 +15,8 @@ SQLITE = "django.db.backends.sqlite3"
 
 
 def _flush_around_audit_triggers() -> None:
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    # Import through base: importing operations first is a circular import when SQLite is not the configured backend.
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
     if getattr(original, "_tongban_audit_aware", False):
