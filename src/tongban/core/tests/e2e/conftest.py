@@ -38,14 +38,21 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+def _unavailable(reason: str) -> None:
+    """Skip the journeys with the reason, or fail them where CI requires a browser (TONGBAN_REQUIRE_BROWSER=1)."""
+    if os.environ.get("TONGBAN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}（TONGBAN_REQUIRE_BROWSER=1：浏览器测试不得跳过）")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("chromium 未安装")
+        _unavailable("chromium 未安装")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("playwright 未安装")
+        _unavailable("playwright 未安装")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
