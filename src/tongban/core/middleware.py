@@ -7,6 +7,10 @@ import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
@@ -30,8 +34,6 @@ def current_request_context() -> RequestContext:
 
 def client_ip(request) -> str | None:
     """The client address: REMOTE_ADDR, or the first X-Forwarded-For hop when a trusted proxy sets it."""
-    from django.conf import settings
-
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded and getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         return forwarded.split(",")[0].strip() or None
@@ -72,3 +74,36 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_context().request_id or "-"
         return True
+
+
+class LanguageMiddleware:
+    """Chinese unless the person chose English with the language switch (cookie); API clients may ask by header.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, so a phone set to English, or a borrowed one,
+    would show an elderly applicant an English page she never asked for. Pages follow only the explicit choice.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        api = request.path.startswith("/api/")
+        translation.activate(chosen_language(request, honour_header=api))
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        patch_vary_headers(response, ("Accept-Language",) if api else ("Cookie",))
+        return response
+
+
+def chosen_language(request, *, honour_header: bool) -> str:
+    """The language cookie if it names a supported language, else (for API clients) Accept-Language, else Chinese."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in supported:
+        return chosen
+    if honour_header:
+        from_header = translation.get_language_from_request(request)
+        if from_header in supported:
+            return from_header
+    return settings.LANGUAGE_CODE
