@@ -75,30 +75,38 @@ def _staff(organisations: dict[str, Organisation]) -> None:
             )
 
 
+def _ensure_account(*, kind: str, username: str, name: str, phone: str, id_number: str, level: int = 1) -> None:
+    if not User.objects.filter(username=username).exists():
+        accounts_services.user_create(
+            actor=None,
+            kind=kind,
+            username=username,
+            display_name=name,
+            phone=phone,
+            id_number=id_number,
+            real_name_level=level,
+            password=data.DEMO_PASSWORD,
+        )
+
+
 def _citizens() -> None:
     for person in data.PEOPLE:
-        if not User.objects.filter(username=person.phone).exists():
-            accounts_services.user_create(
-                actor=None,
-                kind=UserKind.PERSON,
-                username=person.phone,
-                display_name=person.name,
-                phone=person.phone,
-                id_number=person.id_number,
-                real_name_level=person.real_name_level,
-                password=data.DEMO_PASSWORD,
-            )
-    for enterprise in data.ENTERPRISES:
-        if not User.objects.filter(username=enterprise.uscc).exists():
-            accounts_services.user_create(
-                actor=None,
-                kind=UserKind.ENTERPRISE,
-                username=enterprise.uscc,
-                display_name=enterprise.name,
-                phone=enterprise.phone,
-                id_number=enterprise.uscc,
-                password=data.DEMO_PASSWORD,
-            )
+        _ensure_account(
+            kind=UserKind.PERSON,
+            username=person.phone,
+            name=person.name,
+            phone=person.phone,
+            id_number=person.id_number,
+            level=person.real_name_level,
+        )
+    for company in data.ENTERPRISES:
+        _ensure_account(
+            kind=UserKind.ENTERPRISE,
+            username=company.uscc,
+            name=company.name,
+            phone=company.phone,
+            id_number=company.uscc,
+        )
 
 
 def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
