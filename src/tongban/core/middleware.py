@@ -90,7 +90,11 @@ class LanguageMiddleware:
         api = request.path.startswith("/api/")
         translation.activate(chosen_language(request, honour_header=api))
         request.LANGUAGE_CODE = translation.get_language()
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The worker thread goes on to serve other requests (and, in tests, other code): leave no language behind.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         patch_vary_headers(response, ("Accept-Language",) if api else ("Cookie",))
         return response
