@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "tongban.core"
     label = "core"
     verbose_name = "平台基础"
+
+    def ready(self):
+        # The calendar's cache-invalidation signals must be connected in every process, not only where the admin
+        # happens to import the calendar module.
+        from tongban.core import calendar  # noqa: F401
