@@ -35,6 +35,25 @@ class User(AbstractUser):
     )
     id_number = EncryptedCharField(_("证件号码"), blank=True, default="")
     id_number_index = BlindIndexField(_("证件号码索引"), source="id_number", purpose="id_number")
+    real_name_verified_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True)
+    real_name_verified_by = models.ForeignKey(
+        "self",
+        verbose_name=_("现场核验人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("L3：查验身份证件的窗口工作人员"),
+    )
+    legal_representative = models.ForeignKey(
+        "self",
+        verbose_name=_("法定代表人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="represented_enterprises",
+        help_text=_("仅企业账号：经实名核验的法定代表人"),
+    )
 
     objects = UserManager()
 
@@ -84,3 +103,219 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class SmsMessage(models.Model):
+    """A text message as handed to the SMS sender; the local sender keeps every message here (本地短信记录)."""
+
+    phone = EncryptedCharField(_("手机号码"))
+    phone_index = BlindIndexField(_("手机号码索引"), source="phone", purpose="phone")
+    body = models.TextField(_("内容"))
+    purpose = models.CharField(_("用途"), max_length=30)
+    backend = models.CharField(_("发送通道"), max_length=100)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.purpose}"
+
+
+class SmsCodePurpose(models.TextChoices):
+    SIGN_UP = "sign_up", _("注册")
+    SIGN_IN = "sign_in", _("登录")
+    RESET_PASSWORD = "reset_password", _("重置密码")
+
+
+class SmsCode(models.Model):
+    """A one-time SMS verification code (短信验证码): only its keyed hash is stored; valid 5 minutes, 5 tries."""
+
+    phone_index = models.CharField(_("手机号码索引"), max_length=64)
+    purpose = models.CharField(_("用途"), max_length=20, choices=SmsCodePurpose.choices)
+    code_hash = models.CharField(_("验证码摘要"), max_length=64)
+    ip = models.GenericIPAddressField(_("请求 IP"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发送时间"))
+    expires_at = models.DateTimeField(_("失效时间"))
+    failed_attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [
+            models.Index(fields=["phone_index", "purpose", "created_at"]),
+            models.Index(fields=["ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("密码")
+    SMS = "sms", _("短信验证码")
+    TOTP = "totp", _("动态口令")
+    RECOVERY_CODE = "recovery_code", _("恢复码")
+    OIDC = "oidc", _("统一身份认证")
+
+
+class SignInAttempt(models.Model):
+    """One sign-in attempt, successful or not (登录记录): the history people see and the lock-out counts."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), null=True, blank=True, on_delete=models.CASCADE, related_name="sign_in_attempts"
+    )
+    account_key = models.CharField(_("账号索引"), max_length=64, help_text=_("登录名的键控摘要：账号不存在时也能计数"))
+    method = models.CharField(_("方式"), max_length=20, choices=SignInMethod.choices)
+    succeeded = models.BooleanField(_("成功"))
+    reason = models.CharField(_("原因"), max_length=50, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=400, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["account_key", "ip", "created_at"]),
+            models.Index(fields=["user", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_method_display()} {'✓' if self.succeeded else '✗'}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session of a user, listed in 安全设置 so it can be revoked (会话)."""
+
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="web_sessions")
+    session_key = models.CharField(_("会话键"), max_length=40, unique=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=400, blank=True)
+    created_at = models.DateTimeField(_("登录时间"))
+    last_seen_at = models.DateTimeField(_("最近活动"))
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录会话")
+        verbose_name_plural = _("登录会话")
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PopulationRecord(models.Model):
+    """A resident in the population registry (人口基础库) as mirrored locally for the local registry provider."""
+
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = EncryptedCharField(_("公民身份号码"))
+    id_number_index = BlindIndexField(_("身份号码索引"), source="id_number", purpose="id_number", unique=True)
+    alive = models.BooleanField(_("在世"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("人口基础库记录")
+        verbose_name_plural = _("人口基础库记录")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalEntityRecord(models.Model):
+    """A legal entity in the legal-entity registry (法人基础库) as mirrored locally for the local provider."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("存续")
+        CANCELLED = "cancelled", _("注销")
+        REVOKED = "revoked", _("吊销")
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    representative_name = models.CharField(_("法定代表人姓名"), max_length=50)
+    representative_id_number = EncryptedCharField(_("法定代表人身份号码"))
+    representative_id_number_index = BlindIndexField(
+        _("法定代表人身份号码索引"), source="representative_id_number", purpose="id_number"
+    )
+    region_code = models.CharField(_("登记机关区划"), max_length=12, blank=True)
+    status = models.CharField(_("登记状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("法人基础库记录")
+        verbose_name_plural = _("法人基础库记录")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.uscc}）"
+
+
+class AgentAuthorisation(models.Model):
+    """An enterprise's authorisation of an agent (经办人授权) by phone number: all items or listed ones, until expiry.
+
+    Bound to the phone number, not to an account, so the representative learns nothing about who is registered;
+    whoever signs in with that (verified) number acts under it.
+    """
+
+    enterprise = models.ForeignKey(
+        User, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="agent_authorisations"
+    )
+    agent_phone = EncryptedCharField(_("经办人手机号码"))
+    agent_phone_index = BlindIndexField(_("经办人手机号码索引"), source="agent_phone", purpose="phone")
+    agent_name = models.CharField(_("经办人姓名"), max_length=50)
+    all_items = models.BooleanField(_("全部事项"), default=False)
+    item_codes = models.JSONField(_("授权事项编码"), default=list, blank=True)
+    expires_on = models.DateField(_("有效期至"))
+    granted_by = models.ForeignKey(User, verbose_name=_("授权人"), on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(_("授权时间"))
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("经办人授权")
+        verbose_name_plural = _("经办人授权")
+        indexes = [
+            models.Index(fields=["agent_phone_index", "revoked_at"]),
+            models.Index(fields=["enterprise", "revoked_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} → {self.agent_name}"
+
+
+class TotpDevice(models.Model):
+    """A staff member's time-based one-time password authenticator (动态口令, RFC 6238)."""
+
+    user = models.OneToOneField(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="totp_device")
+    secret = EncryptedCharField(_("密钥"))
+    confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    last_used_step = models.BigIntegerField(_("最近使用的时间步"), default=0, help_text=_("防止同一口令被重放"))
+
+    class Meta:
+        verbose_name = _("动态口令设备")
+        verbose_name_plural = _("动态口令设备")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code for a lost authenticator; only its hash is stored."""
+
+    user = models.ForeignKey(User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(_("恢复码摘要"), max_length=64)
+    created_at = models.DateTimeField(_("生成时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        indexes = [models.Index(fields=["user", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
