@@ -28,6 +28,9 @@ class User(AbstractUser):
 
     kind = models.CharField(_("账号类型"), max_length=20, choices=UserKind.choices, default=UserKind.PERSON)
     display_name = models.CharField(_("显示名称"), max_length=100, blank=True)
+    real_name = models.CharField(
+        _("实名姓名"), max_length=50, blank=True, help_text=_("经人口基础库核验的姓名（L2 及以上）；办事时以此为准")
+    )
     phone = EncryptedCharField(_("手机号码"), blank=True, default="")
     phone_index = BlindIndexField(_("手机号码索引"), source="phone", purpose="phone")
     real_name_level = models.PositiveSmallIntegerField(
