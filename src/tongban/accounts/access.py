@@ -1,0 +1,141 @@
+"""Access functions for accounts (DESIGN.md rule 2): who holds which staff role where, one condition per line.
+
+Staff roles (岗位角色) are held in an organisation. A role held with `covers_region_subtree` reaches every
+organisation whose region lies in the holder organisation's region subtree, decided by GB/T 2260 code prefix:
+a province (330000) covers codes starting "33", a city (330100) "3301", a county (330122) "330122", a town
+(330122101) its 9 digits and a village its 12. Without it the role applies to the organisation itself only.
+
+Superusers are not implicitly every role: the audit log must show the real role someone acted in, so a superuser
+who approves a case must hold the approver role like anyone else. The one exception is SYSTEM_ADMIN work
+(managing staff, OIDC clients, the admin site), which `is_superuser` also allows. System administrators manage
+staff and clients; they do not accept, review or approve cases unless they hold those roles too.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.db.models import Q, QuerySet
+
+from tongban.accounts.errors import AccountsError
+from tongban.accounts.models import StaffAssignment, StaffRole, User, UserKind
+from tongban.core.errors import DomainError
+from tongban.core.models import Organisation, Region, RegionLevel
+
+# How many leading digits of a GB/T 2260 code name the region itself (the rest are its subdivisions).
+REGION_PREFIX_LENGTH = {
+    RegionLevel.PROVINCE: 2,
+    RegionLevel.CITY: 4,
+    RegionLevel.COUNTY: 6,
+    RegionLevel.TOWN: 9,
+    RegionLevel.VILLAGE: 12,
+}
+
+_CACHE_ATTRIBUTE = "_tongban_staff_roles"
+
+
+class HeldRole(NamedTuple):
+    """One role a member of staff holds: in an organisation, and over a region prefix when it covers the subtree."""
+
+    role: str
+    organisation_id: int
+    subtree_prefix: str  # "" when the role covers the organisation only
+
+
+def region_prefix(code: str) -> str:
+    """The leading digits every region inside `code`'s subtree shares: "330122" -> "330122", "330100" -> "3301"."""
+    return code[: REGION_PREFIX_LENGTH[Region.level_for_code(code)]]
+
+
+def staff_roles(user) -> frozenset[HeldRole]:
+    """Every role the user holds, loaded once and kept on the user object for the rest of the request.
+
+    Inactive accounts and accounts that are not staff hold none, whatever rows remain in the table.
+    """
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    roles = frozenset(_load_roles(user)) if _may_hold_roles(user) else frozenset()
+    setattr(user, _CACHE_ATTRIBUTE, roles)
+    return roles
+
+
+def staff_roles_forget(user) -> None:
+    """Drop the cached roles (after a grant or revocation within the same request)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def _may_hold_roles(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not user.is_active:
+        return False
+    return user.kind == UserKind.STAFF
+
+
+def _load_roles(user: User):
+    rows = StaffAssignment.objects.filter(user=user).values_list(
+        "role", "organisation_id", "covers_region_subtree", "organisation__region__code"
+    )
+    for role, organisation_id, subtree, region_code in rows:
+        yield HeldRole(role, organisation_id, region_prefix(region_code) if subtree else "")
+
+
+def _covers(held: HeldRole, organisation: Organisation) -> bool:
+    if held.organisation_id == organisation.pk:
+        return True
+    if not held.subtree_prefix:
+        return False
+    return organisation.region.code.startswith(held.subtree_prefix)
+
+
+def _active_superuser(user) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not user.is_active:
+        return False
+    return user.is_superuser
+
+
+def staff_has_role(user, role: str, organisation: Organisation | None = None) -> bool:
+    """Whether the user holds `role` for `organisation` (directly or through a subtree), or anywhere when None.
+
+    An active superuser counts as SYSTEM_ADMIN everywhere and as nothing else (see the module docstring).
+    """
+    if role == StaffRole.SYSTEM_ADMIN and _active_superuser(user):
+        return True
+    held_roles = [held for held in staff_roles(user) if held.role == role]
+    if organisation is None:
+        return bool(held_roles)
+    return any(_covers(held, organisation) for held in held_roles)
+
+
+def is_system_admin(user) -> bool:
+    """May manage staff, OIDC clients and the admin site: an active superuser, or staff holding SYSTEM_ADMIN."""
+    return staff_has_role(user, StaffRole.SYSTEM_ADMIN)
+
+
+def organisations_where(user, role: str) -> QuerySet[Organisation]:
+    """The organisations for which the user holds `role`: one query, to scope lists and worklists."""
+    held_roles = [held for held in staff_roles(user) if held.role == role]
+    if not held_roles:
+        return Organisation.objects.none()
+    condition = Q(pk__in=[held.organisation_id for held in held_roles])
+    for prefix in {held.subtree_prefix for held in held_roles if held.subtree_prefix}:
+        condition |= Q(region__code__startswith=prefix)
+    return Organisation.objects.filter(condition)
+
+
+def require_role(user, role: str, organisation: Organisation | None = None) -> None:
+    """Raise ROLE_REQUIRED (403) unless the user holds `role` for `organisation` (or anywhere, when None)."""
+    if staff_has_role(user, role, organisation):
+        return
+    raise DomainError(AccountsError.ROLE_REQUIRED)
+
+
+def require_system_admin(user) -> None:
+    """Raise ROLE_REQUIRED unless the user may do system administration (see is_system_admin)."""
+    if is_system_admin(user):
+        return
+    raise DomainError(AccountsError.ROLE_REQUIRED)
