@@ -107,6 +107,9 @@ class Config:
     log_level: str = "INFO"
     time_zone: str = "Asia/Shanghai"
     bench_ceiling: bool = False
+    # Identity registries (accounts/registries.py): dotted paths of the provider classes.
+    population_registry: str = "tongban.accounts.registries.LocalPopulationRegistry"
+    legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
 
     @property
     def production(self) -> bool:
@@ -180,6 +183,10 @@ def load_config() -> Config:
         platform_name=_env("TONGBAN_PLATFORM_NAME", "通办·一体化在线政务服务平台"),
         log_level=_env("TONGBAN_LOG_LEVEL", "INFO").upper(),
         bench_ceiling=bench_ceiling,
+        population_registry=_env("TONGBAN_POPULATION_REGISTRY", "tongban.accounts.registries.LocalPopulationRegistry"),
+        legal_entity_registry=_env(
+            "TONGBAN_LEGAL_ENTITY_REGISTRY", "tongban.accounts.registries.LocalLegalEntityRegistry"
+        ),
     )
 
 

@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: re-checks the enterprise identity a person switched to on every request.
+    "tongban.accounts.acting.ActingForMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.core.errors.DomainErrorMiddleware",
@@ -157,6 +159,9 @@ TONGBAN_INDEX_KEY = CONFIG.index_key
 TONGBAN_MASTER_KEY = CONFIG.master_key
 TONGBAN_REGION_CODE = CONFIG.region_code
 TONGBAN_PLATFORM_NAME = CONFIG.platform_name
+# Identity registries: the providers real-name verification and enterprise binding ask (accounts/registries.py).
+TONGBAN_POPULATION_REGISTRY = CONFIG.population_registry
+TONGBAN_LEGAL_ENTITY_REGISTRY = CONFIG.legal_entity_registry
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 
 # Celery: with no broker every task runs in-process at .delay() (eager), and `manage.py scheduler` runs the

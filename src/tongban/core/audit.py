@@ -23,7 +23,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from tongban.core.crypto import sm3_hex
-from tongban.core.middleware import current_request_context
+from tongban.core.middleware import current_acting_for, current_request_context
 from tongban.core.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -185,6 +185,7 @@ def record(
     """Append one audit entry in the caller's transaction. `actor` may be None for the system (commands, jobs).
 
     Call it from services inside @transaction.atomic, after the change; the entry commits or rolls back with it.
+    `acting_for` defaults to the enterprise the request acts for (core.middleware.current_acting_for).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the service's transaction.atomic block")
@@ -194,6 +195,9 @@ def record(
         object_repr = object_repr or str(obj)
     context = current_request_context()
     actor = actor if getattr(actor, "is_authenticated", False) else None
+    if acting_for is None:
+        # A person switched to an enterprise identity: every action of theirs records whom they acted for.
+        acting_for = current_acting_for()
     entry = AuditEntry(
         created_at=timezone.now(),
         actor=actor,

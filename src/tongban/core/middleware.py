@@ -32,6 +32,25 @@ def current_request_context() -> RequestContext:
     return _current.get() or _NO_REQUEST
 
 
+# The enterprise the signed-in person acts for in this request (以企业身份办事), set by accounts.acting's middleware;
+# audit.record writes it on every entry whose caller names none. None outside requests and for personal identity.
+_acting_for: ContextVar = ContextVar("tongban_acting_for", default=None)
+
+
+def set_acting_for(user_or_none):
+    """Make `user_or_none` (an enterprise account, or None) the acting-for of this context; returns a reset token."""
+    return _acting_for.set(user_or_none)
+
+
+def reset_acting_for(token) -> None:
+    _acting_for.reset(token)
+
+
+def current_acting_for():
+    """The enterprise the current request acts for, or None."""
+    return _acting_for.get()
+
+
 def client_ip(request) -> str | None:
     """The client address: REMOTE_ADDR, or the first X-Forwarded-For hop when a trusted proxy sets it."""
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
