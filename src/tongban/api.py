@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI, Swagger
 
+from tongban.accounts.api import router as identity_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import install_error_handlers
 
@@ -16,3 +17,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/core/", core_router)
+api.add_router("/identity/", identity_router)

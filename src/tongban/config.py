@@ -63,13 +63,14 @@ def _load_or_create_demo_secrets(var_dir: Path) -> dict[str, str]:
     """Demo mode only: keep generated secrets in var/secrets.json so restarts keep sessions and data readable."""
     path = var_dir / "secrets.json"
     if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _with_demo_oidc_key(path)
     var_dir.mkdir(parents=True, exist_ok=True)
     generated = {
         "secret_key": secrets.token_urlsafe(50),
         "data_keys": f"k1:{secrets.token_hex(16)}",
         "index_key": secrets.token_hex(32),
         "master_key": secrets.token_hex(32),
+        "oidc_rsa_private_key": generate_rsa_private_key_pem(),
     }
     # Write to a temporary name then rename: two processes starting at once must not read half a file.
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -82,6 +83,67 @@ def _load_or_create_demo_secrets(var_dir: Path) -> dict[str, str]:
     finally:
         tmp.unlink(missing_ok=True)
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- OpenID Connect signing key (single sign-on; docs/decisions/0006-openid-connect-provider.md) ---------------
+
+
+def generate_rsa_private_key_pem() -> str:
+    """A new 2048-bit RSA private key as unencrypted PKCS#8 PEM (the ID-token signing key of a demo)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+
+
+def _with_demo_oidc_key(path: Path) -> dict[str, str]:
+    """Read secrets.json; one written before single sign-on existed gets its OIDC signing key added once.
+
+    A lock serialises processes starting together, so they all end up signing with the one key stored in the file.
+    """
+    demo = json.loads(path.read_text(encoding="utf-8"))
+    if demo.get("oidc_rsa_private_key"):
+        return demo
+    import fcntl
+
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        demo = json.loads(path.read_text(encoding="utf-8"))
+        if not demo.get("oidc_rsa_private_key"):
+            demo["oidc_rsa_private_key"] = generate_rsa_private_key_pem()
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(demo, indent=2), encoding="utf-8")
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+    return demo
+
+
+def parse_oidc_private_key(raw: str, source: str) -> str:
+    """The PEM of an RSA private key (at least 2048 bits) given as PEM text or as the path of a PEM file.
+
+    PEM text may have its line breaks written as \\n (an environment file holds one line per variable).
+    """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    text = raw.replace("\\n", "\n").strip()
+    if not text.startswith("-----BEGIN"):
+        try:
+            text = Path(text).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            raise ConfigurationError(
+                f"{source} 应为 PEM 格式的 RSA 私钥，或存放该私钥的文件路径；文件无法读取"
+            ) from None
+    try:
+        key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise ConfigurationError(f"{source} 不是可读取的 PEM 私钥（须为未加密的 RSA 私钥）") from None
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size < 2048:
+        raise ConfigurationError(f"{source} 必须是至少 2048 位的 RSA 私钥（用于 RS256 签名 ID Token）")
+    return text + "\n"
 
 
 @dataclass(frozen=True)
@@ -107,6 +169,8 @@ class Config:
     log_level: str = "INFO"
     time_zone: str = "Asia/Shanghai"
     bench_ceiling: bool = False
+    oidc_private_key: str = ""  # PEM; signs ID tokens (RS256)
+    oidc_issuer: str = ""  # "" = the site root of each request
     # Identity registries (accounts/registries.py): dotted paths of the provider classes.
     population_registry: str = "tongban.accounts.registries.LocalPopulationRegistry"
     legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
@@ -134,12 +198,14 @@ def load_config() -> Config:
         secret_key = _required("DJANGO_SECRET_KEY")
         data_keys = parse_data_keys(_required("TONGBAN_DATA_KEYS"), "TONGBAN_DATA_KEYS")
         index_hex, master_hex = _required("TONGBAN_INDEX_KEY"), _required("TONGBAN_MASTER_KEY")
+        oidc_key_raw = _required("TONGBAN_OIDC_PRIVATE_KEY")
     else:
         demo = _load_or_create_demo_secrets(var_dir)
         secret_key = _env("DJANGO_SECRET_KEY") or demo["secret_key"]
         data_keys = parse_data_keys(_env("TONGBAN_DATA_KEYS") or demo["data_keys"], "TONGBAN_DATA_KEYS")
         index_hex = _env("TONGBAN_INDEX_KEY") or demo["index_key"]
         master_hex = _env("TONGBAN_MASTER_KEY") or demo["master_key"]
+        oidc_key_raw = _env("TONGBAN_OIDC_PRIVATE_KEY") or demo["oidc_rsa_private_key"]
     index_key, master_key = (
         _hex_key("TONGBAN_INDEX_KEY", index_hex),
         _hex_key("TONGBAN_MASTER_KEY", master_hex),
@@ -187,7 +253,17 @@ def load_config() -> Config:
         legal_entity_registry=_env(
             "TONGBAN_LEGAL_ENTITY_REGISTRY", "tongban.accounts.registries.LocalLegalEntityRegistry"
         ),
+        oidc_private_key=parse_oidc_private_key(oidc_key_raw, "TONGBAN_OIDC_PRIVATE_KEY"),
+        oidc_issuer=_oidc_issuer(),
     )
+
+
+def _oidc_issuer() -> str:
+    """TONGBAN_OIDC_ISSUER: the issuer URL exactly as department systems know it (https://host, no trailing slash)."""
+    issuer = _env("TONGBAN_OIDC_ISSUER").rstrip("/")
+    if issuer and not issuer.startswith(("https://", "http://")):
+        raise ConfigurationError(f"TONGBAN_OIDC_ISSUER 应为网址，如 https://zwfw.example.gov.cn，当前为 {issuer!r}")
+    return issuer
 
 
 def _required_any(name: str) -> str:

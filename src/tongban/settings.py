@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "oauth2_provider",
     "tongban.core",
     "tongban.accounts",
     "tongban.demo",
@@ -191,3 +192,45 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ADMIN_TITLE = _("通办政务服务平台管理后台")
+
+# --- Single sign-on: the platform as an OpenID Connect provider (django-oauth-toolkit; accounts/oidc.py) ----------
+# Department systems sign people in with the authorization code flow and PKCE S256; machine clients of /api/v1/ use
+# client credentials. See docs/decisions/0006-openid-connect-provider.md and docs/api-guide.md.
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": CONFIG.oidc_private_key,
+    # "" derives the issuer from each request (the site root); set TONGBAN_OIDC_ISSUER behind proxies.
+    "OIDC_ISS_ENDPOINT": CONFIG.oidc_issuer,
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["public"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
+    "OAUTH2_SERVER_CLASS": "tongban.accounts.oidc.S256OnlyServer",
+    "OAUTH2_VALIDATOR_CLASS": "tongban.accounts.oidc.TongbanOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "tongban.accounts.oidc.TongbanScopes",
+    # The scope names; accounts/oidc.py says what each reveals and which clients may ask for it.
+    "SCOPES": {
+        "openid": _("确认您的统一身份"),
+        "profile": _("姓名"),
+        "phone": _("手机号码"),
+        "realname": _("实名等级"),
+        "staff": _("工作人员所在机构和岗位角色"),
+        "identity:read": _("查询已核验的身份信息（系统间接口）"),
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    # Consent is asked again only when a client wants more than a still-valid grant covers.
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    # Demo department systems run on the intranet over http; production redirect URIs must be https.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if CONFIG.production else ["http", "https"],
+}

@@ -48,3 +48,10 @@ class AccountsError(ErrorCode):
     AGENT_NOT_LIVE = 409, _("该授权已撤销或已过期")
     ACTING_NOT_ALLOWED = 403, _("您不能以该企业身份办事：没有有效的法定代表人身份或经办授权")
     AGENT_OUT_OF_SCOPE = 403, _("您的经办授权不包含该事项，请联系企业法定代表人")
+
+    # Single sign-on and API clients (oidc.py, api_auth.py)
+    API_TOKEN_MISSING = 401, _("请在 Authorization 请求头中以 Bearer 方式提供访问令牌")
+    API_TOKEN_INVALID = 401, _("访问令牌无效或已过期，请重新获取")
+    API_SCOPE_MISSING = 403, _("该访问令牌未获授权访问此接口")
+    IDENTITY_NOT_FOUND = 404, _("没有与该统一身份标识对应的有效账号")
+    OIDC_CLIENT_INVALID = 400, _("接入系统的登记信息有误，请检查后重新提交")

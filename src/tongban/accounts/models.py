@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -57,6 +59,9 @@ class User(AbstractUser):
         related_name="represented_enterprises",
         help_text=_("仅企业账号：经实名核验的法定代表人"),
     )
+    # Single sign-on: the OpenID Connect subject ("sub") department systems key their records on. Random rather than
+    # the database id, so it reveals neither the id nor how many accounts exist, and never changes.
+    subject_id = models.UUIDField(_("统一身份标识"), default=uuid.uuid4, unique=True, editable=False)
 
     objects = UserManager()
 

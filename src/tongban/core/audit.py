@@ -181,10 +181,12 @@ def record(
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
     """Append one audit entry in the caller's transaction. `actor` may be None for the system (commands, jobs).
 
     Call it from services inside @transaction.atomic, after the change; the entry commits or rolls back with it.
+    `actor_label` names an actor that is not an account (a machine client: "client:<client_id>").
     `acting_for` defaults to the enterprise the request acts for (core.middleware.current_acting_for).
     """
     if not connection.in_atomic_block:
@@ -201,7 +203,7 @@ def record(
     entry = AuditEntry(
         created_at=timezone.now(),
         actor=actor,
-        actor_label=_label(actor) or "系统",
+        actor_label=actor_label[:200] or _label(actor) or "系统",
         acting_for=acting_for,
         acting_for_label=_label(acting_for),
         action=action,

@@ -5,6 +5,7 @@ import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
 import tongban.core.pii
+import uuid
 from django.conf import settings
 from django.db import migrations, models
 
@@ -133,6 +134,7 @@ class Migration(migrations.Migration):
                 ('id_number', tongban.core.pii.EncryptedCharField(blank=True, default='', verbose_name='证件号码')),
                 ('id_number_index', tongban.core.pii.BlindIndexField(blank=True, db_index=True, editable=False, max_length=64, purpose='id_number', source='id_number', verbose_name='证件号码索引')),
                 ('real_name_verified_at', models.DateTimeField(blank=True, null=True, verbose_name='实名核验时间')),
+                ('subject_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='统一身份标识')),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('legal_representative', models.ForeignKey(blank=True, help_text='仅企业账号：经实名核验的法定代表人', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='represented_enterprises', to=settings.AUTH_USER_MODEL, verbose_name='法定代表人')),
                 ('real_name_verified_by', models.ForeignKey(blank=True, help_text='L3：查验身份证件的窗口工作人员', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='现场核验人')),
