@@ -49,9 +49,16 @@ def registries() -> None:
 
 
 def person(phone: str, name: str = "", *, level: int = RealNameLevel.L1) -> User:
-    """A person account with a phone (L1 unless told); no ID number until verified."""
+    """A person account with a phone (L1 unless told); no ID number until verified. Named as SMS sign-up names it."""
+    from tongban.core.pii import mask_phone
+
     return services.user_create(
-        actor=None, kind=UserKind.PERSON, username=phone, display_name=name or phone, phone=phone, real_name_level=level
+        actor=None,
+        kind=UserKind.PERSON,
+        username=phone,
+        display_name=name or mask_phone(phone),
+        phone=phone,
+        real_name_level=level,
     )
 
 

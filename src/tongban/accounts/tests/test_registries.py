@@ -13,6 +13,8 @@ from tongban.accounts.tests.identity_fixtures import (
     HAOWEIDAO,
     SUN_ID,
     UNKNOWN_ID,
+)
+from tongban.accounts.tests.identity_fixtures import (
     registries as seed,
 )
 from tongban.core.models import AuditEntry
