@@ -171,6 +171,7 @@ class Config:
     bench_ceiling: bool = False
     oidc_private_key: str = ""  # PEM; signs ID tokens (RS256)
     oidc_issuer: str = ""  # "" = the site root of each request
+    sms: dict[str, str] = field(default_factory=dict)  # backend, gateway_url, gateway_key (see _sms_config)
     # Identity registries (accounts/registries.py): dotted paths of the provider classes.
     population_registry: str = "tongban.accounts.registries.LocalPopulationRegistry"
     legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
@@ -255,6 +256,7 @@ def load_config() -> Config:
         ),
         oidc_private_key=parse_oidc_private_key(oidc_key_raw, "TONGBAN_OIDC_PRIVATE_KEY"),
         oidc_issuer=_oidc_issuer(),
+        sms=_sms_config(),
     )
 
 
@@ -264,6 +266,24 @@ def _oidc_issuer() -> str:
     if issuer and not issuer.startswith(("https://", "http://")):
         raise ConfigurationError(f"TONGBAN_OIDC_ISSUER 应为网址，如 https://zwfw.example.gov.cn，当前为 {issuer!r}")
     return issuer
+
+
+# --- SMS sender (sign-in codes; accounts/sms.py) -------------------------------------------------------------
+SMS_LOCAL_BACKEND = "tongban.accounts.sms.LocalSmsSender"
+SMS_HTTP_BACKEND = "tongban.accounts.sms.HttpSmsGateway"
+
+
+def _sms_config() -> dict[str, str]:
+    """TONGBAN_SMS_BACKEND (dotted path of the sender) and, for the HTTP gateway, its URL and HMAC-SM3 key."""
+    backend = _env("TONGBAN_SMS_BACKEND", SMS_LOCAL_BACKEND)
+    if not all(part.isidentifier() for part in backend.split(".")) or "." not in backend:
+        raise ConfigurationError(f"TONGBAN_SMS_BACKEND 应为短信发送类的完整路径，如 {SMS_LOCAL_BACKEND}，当前为 {backend!r}")
+    url, key = _env("TONGBAN_SMS_GATEWAY_URL"), _env("TONGBAN_SMS_GATEWAY_KEY")
+    if backend == SMS_HTTP_BACKEND:
+        if not url.startswith(("https://", "http://")):
+            raise ConfigurationError("使用 HTTP 短信网关时必须设置 TONGBAN_SMS_GATEWAY_URL（https://…）")
+        _hex_key("TONGBAN_SMS_GATEWAY_KEY", key)
+    return {"backend": backend, "gateway_url": url, "gateway_key": key}
 
 
 def _required_any(name: str) -> str:

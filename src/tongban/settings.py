@@ -42,6 +42,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: signs out a session ended elsewhere (安全设置 → 下线); keeps 最近活动 up to date.
+    "tongban.accounts.middleware.UserSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: re-checks the enterprise identity a person switched to on every request.
     "tongban.accounts.acting.ActingForMiddleware",
@@ -100,6 +102,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "tongban.accounts.password_validation.CharacterClassValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -139,7 +142,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not CONFIG.production
 WHITENOISE_AUTOREFRESH = False
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "accounts:sign_in"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -163,6 +166,10 @@ TONGBAN_PLATFORM_NAME = CONFIG.platform_name
 # Identity registries: the providers real-name verification and enterprise binding ask (accounts/registries.py).
 TONGBAN_POPULATION_REGISTRY = CONFIG.population_registry
 TONGBAN_LEGAL_ENTITY_REGISTRY = CONFIG.legal_entity_registry
+# Text messages (sign-in codes): the sender class and, for the HTTP gateway, where it posts (accounts/sms.py).
+TONGBAN_SMS_BACKEND = CONFIG.sms["backend"]
+TONGBAN_SMS_GATEWAY_URL = CONFIG.sms["gateway_url"]
+TONGBAN_SMS_GATEWAY_KEY = bytes.fromhex(CONFIG.sms["gateway_key"]) if CONFIG.sms["gateway_key"] else b""
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 
 # Celery: with no broker every task runs in-process at .delay() (eager), and `manage.py scheduler` runs the

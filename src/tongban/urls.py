@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("display-preferences", core_views.display_preferences_update, name="display-preferences"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("tongban.accounts.urls")),
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.
     path("", include("tongban.accounts.oidc_urls")),
     path("", core_views.home, name="home"),

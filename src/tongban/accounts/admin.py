@@ -61,3 +61,51 @@ class UserAdmin(DjangoUserAdmin):
             assignment.save()
             audit.record(actor=request.user, action="staff_role.grant", obj=assignment, after=role_view(assignment))
         formset.save_m2m()
+
+# --- Sign-in records (accounts/signin.py): read-only; phone numbers masked -------------------------------------
+from tongban.accounts.models import SignInAttempt, SmsMessage, UserSession  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the sign-in services only: viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(_ReadOnlyAdmin):
+    """The local sender's outbox of text messages (本地短信记录): what the demo's "phone" received."""
+
+    list_display = ["created_at", "masked_phone", "purpose", "body", "backend"]
+    list_filter = ["purpose", "backend"]
+    fields = ["created_at", "masked_phone", "purpose", "body", "backend", "outbox_id"]
+    readonly_fields = fields
+
+    @admin.display(description=_("手机号码"))
+    def masked_phone(self, obj: SmsMessage) -> str:
+        return mask_phone(obj.phone)
+
+
+@admin.register(SignInAttempt)
+class SignInAttemptAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "method", "succeeded", "reason", "ip"]
+    list_filter = ["succeeded", "method", "reason"]
+    list_select_related = ["user"]
+    fields = ["created_at", "user", "account_key", "method", "succeeded", "reason", "ip", "user_agent"]
+    readonly_fields = fields
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "ip", "last_seen_at", "ended_at"]
+    list_filter = ["ended_at"]
+    list_select_related = ["user"]
+    fields = ["user", "ip", "user_agent", "created_at", "last_seen_at", "ended_at"]
+    readonly_fields = fields

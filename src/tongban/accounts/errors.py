@@ -55,3 +55,16 @@ class AccountsError(ErrorCode):
     API_SCOPE_MISSING = 403, _("该访问令牌未获授权访问此接口")
     IDENTITY_NOT_FOUND = 404, _("没有与该统一身份标识对应的有效账号")
     OIDC_CLIENT_INVALID = 400, _("接入系统的登记信息有误，请检查后重新提交")
+
+    # SMS codes, sign-in, passwords, sessions and lock-out (signin.py). None says whether a number is registered.
+    SMS_CODE_WRONG = 400, _("验证码不正确，请核对短信后重新输入")
+    SMS_CODE_DEAD = 400, _("验证码已失效，请重新获取")
+    SMS_RESEND_TOO_SOON = 429, _("验证码已发送，请稍后再重新获取")
+    SMS_DAILY_LIMIT_PHONE = 429, _("该手机号码今天获取验证码的次数已达上限，请明天再试")
+    SMS_DAILY_LIMIT_IP = 429, _("您今天获取验证码的次数过多，请明天再试")
+    SIGN_IN_FAILED = 400, _("手机号（用户名）或密码错误")
+    SIGN_IN_LOCKED = 429, _("登录失败次数过多，请 60 分钟后再试")
+    ACCOUNT_DISABLED = 403, _("该账号已停用，请拨打 12345 咨询")
+    PASSWORD_RESET_NO_ACCOUNT = 400, _("该手机号码尚未注册，无需找回密码：可直接用“验证码登录”注册并登录")
+    CURRENT_PASSWORD_WRONG = 400, _("当前密码不正确")
+    PASSWORDS_DIFFER = 400, _("两次输入的新密码不一致")

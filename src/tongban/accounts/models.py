@@ -118,9 +118,13 @@ class SmsMessage(models.Model):
 
     phone = EncryptedCharField(_("手机号码"))
     phone_index = BlindIndexField(_("手机号码索引"), source="phone", purpose="phone")
-    body = models.TextField(_("内容"))
+    # Encrypted: a message body carries a live verification code, which must not sit in the database as plain text.
+    body = EncryptedCharField(_("内容"))
     purpose = models.CharField(_("用途"), max_length=30)
     backend = models.CharField(_("发送通道"), max_length=100)
+    outbox_id = models.BigIntegerField(
+        _("发件箱编号"), null=True, blank=True, unique=True, help_text=_("发送它的发件箱消息；重复投递不会重复发送")
+    )
     created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
 
     class Meta:
