@@ -7,6 +7,8 @@ Later capabilities extend this file with their own demo data.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 
 from tongban.demo.identifiers import credit_code, resident_id
@@ -221,3 +223,113 @@ ENTERPRISES = [
     DemoEnterprise("桐庐县好味道餐饮有限公司", "MA2H3K7L", "13805710101", "法定代表人孙丽华，经办人小吴"),
     DemoEnterprise("桐庐富春山居民宿有限公司", "MA2J8P4Q", "13805710102", "富春江镇的民宿"),
 ]
+
+
+# --- Identity registries, enterprise bindings and agents (accounts/registries.py, enterprises.py) -----------------
+
+
+@dataclass(frozen=True)
+class DemoRegistryPerson:
+    """A resident who is in the population registry (人口基础库) but has no account."""
+
+    name: str
+    id_number: str
+    alive: bool = True
+    note: str = ""
+
+
+REGISTRY_ONLY_PEOPLE = [
+    DemoRegistryPerson("叶春华", resident_id("330122", "19760418", 17, female=True), note="富春山居民宿的法定代表人"),
+    DemoRegistryPerson(
+        "王老汉", resident_id("330122", "19300101", 21, female=False), alive=False, note="已死亡，核验不通过"
+    ),
+]
+
+# Legal representative of each demo enterprise, by credit code: (name, ID number), as the legal-entity registry has it.
+ENTERPRISE_REPRESENTATIVES = {
+    ENTERPRISES[0].uscc: ("孙丽华", PEOPLE[6].id_number),
+    ENTERPRISES[1].uscc: ("叶春华", REGISTRY_ONLY_PEOPLE[0].id_number),
+}
+
+# An enterprise the registry lists as cancelled (注销): binding it is refused.
+CANCELLED_ENTERPRISE = DemoEnterprise("桐庐县老街茶馆有限公司", "MA2K9R3T", "", "已注销，不能绑定")
+
+# Illustrative basic codes (基本编码) of licence items; the catalogue links them to real items.
+FOOD_BUSINESS_LICENCE = "000117001000"  # 食品经营许可
+FOOD_BUSINESS_LICENCE_RENEWAL = "000117001002"  # 食品经营许可（延续）
+PUBLIC_PLACE_HYGIENE_LICENCE = "000113005000"  # 公共场所卫生许可
+
+
+@dataclass(frozen=True)
+class DemoAgent:
+    """An agent (经办人) the representative authorises by phone, for listed items, for a year."""
+
+    enterprise_uscc: str
+    representative_phone: str
+    phone: str
+    name: str
+    item_codes: list[str]
+    days: int = 365
+
+
+AGENTS = [
+    DemoAgent(
+        ENTERPRISES[0].uscc,
+        "13805710007",
+        "13805710006",
+        "吴晓燕",
+        [FOOD_BUSINESS_LICENCE, FOOD_BUSINESS_LICENCE_RENEWAL, PUBLIC_PLACE_HYGIENE_LICENCE],
+    ),
+]
+
+
+# --- Single sign-on clients (accounts/oidc.py; docs/api-guide.md) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoOidcClient:
+    """A department system registered with the platform's OpenID Connect provider."""
+
+    client_id: str
+    name: str
+    grant_type: str  # "authorization-code" (people sign in) or "client-credentials" (machine calls to /api/v1/)
+    redirect_uris: str = ""
+    post_logout_redirect_uris: str = ""
+    skip_authorization: bool = False
+    note: str = ""
+
+
+DEMO_CALLBACK = "http://127.0.0.1:8765/callback"
+
+OIDC_CLIENTS = [
+    DemoOidcClient(
+        "demo-gongan-huji",
+        "公安局户籍业务系统",
+        "authorization-code",
+        DEMO_CALLBACK,
+        "http://127.0.0.1:8765/",
+        note="部门系统：授权码 + PKCE（S256），首次登录显示授权确认页",
+    ),
+    DemoOidcClient(
+        "demo-tongban-app",
+        "通办政务服务移动端",
+        "authorization-code",
+        DEMO_CALLBACK,
+        "http://127.0.0.1:8765/",
+        skip_authorization=True,
+        note="平台自有应用：不显示授权确认页",
+    ),
+    DemoOidcClient(
+        "demo-minzheng-jiuzhu",
+        "民政局社会救助审核系统",
+        "client-credentials",
+        note="系统间调用：客户端凭证，范围 identity:read",
+    ),
+]
+
+
+def demo_client_secret(client_id: str) -> str:
+    """The demo secret of a client: derived from the published demo password, so `demo_accounts` can print it
+    while the database keeps only DOT's hash, and re-seeding gives the same secret. Demo only (seeding refuses in
+    production)."""
+    return hmac.new(DEMO_PASSWORD.encode(), f"oidc-client:{client_id}".encode(), hashlib.sha256).hexdigest()[:40]

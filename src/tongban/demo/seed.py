@@ -5,17 +5,21 @@ Idempotent: anything that already exists (by its natural key) is left as it is.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from tongban.accounts import enterprises, realname, registries
 from tongban.accounts import services as accounts_services
 from tongban.accounts.models import User, UserKind
 from tongban.core import calendar
 from tongban.core import services as core_services
 from tongban.core.errors import CoreError, DomainError
 from tongban.core.models import HallWindow, Organisation, Region
+from tongban.core.pii import blind_index
 from tongban.demo import data
 
 
@@ -109,6 +113,92 @@ def _citizens() -> None:
         )
 
 
+# --- Identity: registry records, verified people, enterprise bindings, agents (accounts registries/enterprises) ---
+
+
+def _identity_registries() -> None:
+    """Every demo person and enterprise in the local registry mirrors (unchanged records write nothing)."""
+    for person in data.PEOPLE:
+        registries.population_record_put(actor=None, name=person.name, id_number=person.id_number)
+    for resident in data.REGISTRY_ONLY_PEOPLE:
+        registries.population_record_put(
+            actor=None, name=resident.name, id_number=resident.id_number, alive=resident.alive
+        )
+    for company in data.ENTERPRISES:
+        name, id_number = data.ENTERPRISE_REPRESENTATIVES[company.uscc]
+        registries.legal_entity_record_put(
+            actor=None,
+            uscc=company.uscc,
+            name=company.name,
+            representative_name=name,
+            representative_id_number=id_number,
+            region_code=data.COUNTY_CODE,
+        )
+    cancelled = data.CANCELLED_ENTERPRISE
+    registries.legal_entity_record_put(
+        actor=None,
+        uscc=cancelled.uscc,
+        name=cancelled.name,
+        representative_name="孙丽华",
+        representative_id_number=data.PEOPLE[6].id_number,
+        status="cancelled",
+        region_code=data.COUNTY_CODE,
+    )
+
+
+def _verified_people() -> None:
+    """People listed at L2 or above verify online once, through the real service, so their real name is recorded."""
+    for person in data.PEOPLE:
+        user = User.objects.get(username=person.phone)
+        if person.real_name_level >= 2 and not user.real_name:
+            realname.realname_verify_online(actor=user, user=user, name=person.name, id_number=person.id_number)
+
+
+def _enterprise_bindings_and_agents() -> None:
+    for company in data.ENTERPRISES:
+        name, _id_number = data.ENTERPRISE_REPRESENTATIVES[company.uscc]
+        representative = User.objects.filter(kind=UserKind.PERSON, real_name=name).first()
+        enterprise = User.objects.get(username=company.uscc)
+        if representative is not None and enterprise.legal_representative_id != representative.pk:
+            enterprises.enterprise_bind(actor=representative, uscc=company.uscc)
+    for agent in data.AGENTS:
+        enterprise = User.objects.get(username=agent.enterprise_uscc)
+        if enterprises.live_authorisations(enterprise).filter(agent_phone_index=blind_index("phone", agent.phone)):
+            continue
+        enterprises.agent_authorise(
+            actor=User.objects.get(username=agent.representative_phone),
+            enterprise=enterprise,
+            phone=agent.phone,
+            name=agent.name,
+            all_items=False,
+            item_codes=agent.item_codes,
+            expires_on=timezone.localdate() + dt.timedelta(days=agent.days),
+        )
+
+
+# --- Single sign-on clients (accounts/oidc.py) -----------------------------------------------------------------
+
+
+def _oidc_clients() -> None:
+    """The demo department systems: a 公安局 system with consent, a first-party app, and a machine client."""
+    from oauth2_provider.models import Application
+
+    from tongban.accounts.oidc import oidc_client_register
+
+    for spec in data.OIDC_CLIENTS:
+        if not Application.objects.filter(client_id=spec.client_id).exists():
+            oidc_client_register(
+                actor=None,
+                name=spec.name,
+                grant_type=spec.grant_type,
+                redirect_uris=spec.redirect_uris,
+                post_logout_redirect_uris=spec.post_logout_redirect_uris,
+                skip_authorization=spec.skip_authorization,
+                client_id=spec.client_id,
+                client_secret=data.demo_client_secret(spec.client_id),
+            )
+
+
 def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
     """Create the demo county, its bodies, staff, people and enterprises; refuses in production mode."""
     if settings.TONGBAN_ENV == "production":
@@ -120,6 +210,10 @@ def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
         _hall_windows(organisations["hall"])
         _staff(organisations)
         _citizens()
+        _identity_registries()
+        _verified_people()
+        _enterprise_bindings_and_agents()
+        _oidc_clients()
     say(f"节假日安排：{calendar_result}")
     say(
         f"演示县已就绪：机构 {Organisation.objects.count()} 个，"

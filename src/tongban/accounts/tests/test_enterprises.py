@@ -269,3 +269,24 @@ def test_all_items_authorisation_covers_any_item(sun, wu, firm):
     authorisation = AgentAuthorisation.objects.get()
     assert authorisation.item_codes == []
     assert enterprises.agent_may_handle(wu, firm, OTHER_ITEM)
+
+
+def test_demo_seed_binds_haoweidao_to_sun_lihua_and_authorises_xiao_wu():
+    from django.core.management import call_command
+
+    from tongban.demo import data
+
+    call_command("demo_seed")
+    firm = User.objects.get(username=data.ENTERPRISES[0].uscc)
+    sun = User.objects.get(username="13805710007")
+    wu = User.objects.get(username="13805710006")
+    assert (firm.legal_representative, sun.real_name, sun.real_name_level) == (sun, "孙丽华", 2)
+    identities = enterprises.acting_identities(wu)
+    assert [(i.enterprise, i.role) for i in identities] == [(firm, "agent")]
+    authorisation = identities[0].authorisation
+    assert authorisation.item_codes == data.AGENTS[0].item_codes
+    assert authorisation.expires_on == timezone.localdate() + dt.timedelta(days=365)
+    assert enterprises.agent_may_handle(wu, firm, data.FOOD_BUSINESS_LICENCE)
+    assert not enterprises.agent_may_handle(wu, firm, "000105001000")
+    zhang = User.objects.get(username="13805710001")
+    assert (zhang.real_name_level, zhang.real_name) == (1, "")
