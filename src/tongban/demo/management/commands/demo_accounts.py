@@ -23,3 +23,11 @@ class Command(BaseCommand):
         out("  企业 enterprises（用户名为统一社会信用代码 / username is the credit code）")
         for enterprise in data.ENTERPRISES:
             out(f"    {enterprise.uscc:<18} {enterprise.name}  {enterprise.note}")
+        # Single sign-on clients (docs/api-guide.md): secrets are derived from the demo password, stored hashed.
+        out(self.style.MIGRATE_HEADING("统一身份认证接入系统 / OpenID Connect clients"))
+        out("  发现文档 discovery: http://127.0.0.1:<PORT>/.well-known/openid-configuration")
+        for client in data.OIDC_CLIENTS:
+            out(f"    {client.name}  {client.note}")
+            out(f"      client_id={client.client_id}  client_secret={data.demo_client_secret(client.client_id)}")
+            if client.redirect_uris:
+                out(f"      redirect_uri={client.redirect_uris}")
