@@ -109,3 +109,7 @@ class UserSessionAdmin(_ReadOnlyAdmin):
     list_select_related = ["user"]
     fields = ["user", "ip", "user_agent", "created_at", "last_seen_at", "ended_at"]
     readonly_fields = fields
+
+
+# Identity registries and agent authorisations (accounts/admin_identity.py)
+from tongban.accounts import admin_identity  # noqa: E402, F401
