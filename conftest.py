@@ -57,3 +57,14 @@ def _media_in_tmp(settings, tmp_path):
             "OPTIONS": {"location": tmp_path / "media", "base_url": "/media/"},
         },
     }
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client, signed in as it would be through the platform: the admin site also requires the
+    second factor to have passed in this session (accounts/admin_site.py)."""
+    client.force_login(admin_user)
+    session = client.session
+    session["second_factor_verified"] = True
+    session.save()
+    return client

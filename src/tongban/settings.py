@@ -19,7 +19,7 @@ ALLOWED_HOSTS = CONFIG.allowed_hosts
 CSRF_TRUSTED_ORIGINS = CONFIG.csrf_trusted_origins
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tongban.accounts.admin_site.TongbanAdminConfig",  # django.contrib.admin with the second-factor site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

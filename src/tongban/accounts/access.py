@@ -139,3 +139,21 @@ def require_system_admin(user) -> None:
     if is_system_admin(user):
         return
     raise DomainError(AccountsError.ROLE_REQUIRED)
+
+
+def staff_assignments_of(user) -> list[StaffAssignment]:
+    """The user's own role grants with their organisations and regions (我的岗位); none for inactive or non-staff."""
+    if not _may_hold_roles(user):
+        return []
+    return list(
+        StaffAssignment.objects.filter(user=user)
+        .select_related("organisation__region")
+        .order_by("organisation__region__code", "organisation__name", "role")
+    )
+
+
+def second_factor_pending_user(user_id) -> User | None:
+    """The account waiting for its second factor (its id kept in the session by the password step): active only."""
+    if not isinstance(user_id, int):
+        return None
+    return User.objects.filter(pk=user_id, is_active=True).first()

@@ -2,10 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from tongban.accounts.models import StaffAssignment, User
+from tongban.accounts import second_factor
+from tongban.accounts.models import StaffAssignment, User, UserKind
 from tongban.accounts.services import audit_view, role_view
 from tongban.core import audit
 from tongban.core.pii import mask_id_number, mask_phone
@@ -17,8 +19,20 @@ class StaffAssignmentInline(admin.TabularInline):
     autocomplete_fields = ["organisation"]
 
 
+class StaffCreationForm(UserCreationForm):
+    """Administrators create staff accounts here (people and enterprises sign themselves up): a username, a name and
+    an initial password that passes the strength rules; roles are granted on the next page."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "display_name")
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    add_form = StaffCreationForm
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "display_name", "password1", "password2"]})]
+    actions = ["reset_second_factor"]
     list_display = ["username", "display_name", "kind", "masked_phone", "real_name_level", "is_active"]
     list_filter = ["kind", "real_name_level", "is_active", "is_superuser"]
     search_fields = ["username", "display_name"]
@@ -38,8 +52,22 @@ class UserAdmin(DjangoUserAdmin):
     def masked_id_number(self, obj: User) -> str:
         return mask_id_number(obj.id_number) if obj.id_number else "—"
 
+    def get_inlines(self, request, obj):
+        """Roles only for staff accounts (staff_role_grant refuses anyone else too)."""
+        return self.inlines if obj is not None and obj.kind == UserKind.STAFF else []
+
+    @admin.action(description=_("重置动态口令（手机丢失时）"))
+    def reset_second_factor(self, request, queryset):
+        """The staff member binds a new authenticator at their next sign-in; each reset is audited."""
+        for user in queryset:
+            second_factor.totp_reset(actor=request.user, user=user)
+        message = _("已重置 %(count)d 个账号的动态口令，下次登录时需重新绑定。") % {"count": len(queryset)}
+        self.message_user(request, message)
+
     @transaction.atomic
     def save_model(self, request, obj, form, change):
+        if not change:
+            obj.kind = UserKind.STAFF  # the add form makes staff accounts only
         before = audit_view(User.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
         action = "user.update" if change else "user.create"

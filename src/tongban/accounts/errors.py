@@ -26,6 +26,7 @@ class AccountsError(ErrorCode):
     RECOVERY_CODE_INVALID = 400, _("恢复码不正确或已经用过")
     SECOND_FACTOR_TOO_MANY_FAILURES = 429, _("验证码错误次数过多，本次登录已取消，请重新登录")
     SECOND_FACTOR_EXPIRED = 400, _("登录已超时或尚未输入密码，请重新登录")
+    SECOND_FACTOR_REQUIRED = 403, _("工作人员页面需要在本次登录中完成动态口令验证，请退出后重新登录")
 
     # Real-name verification, enterprises, agents and acting for an enterprise (realname.py, enterprises.py, acting.py)
     REALNAME_MISMATCH = 400, _("姓名与身份证号码不一致，请核对后重新输入")

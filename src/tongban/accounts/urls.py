@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tongban.accounts import views_centre, views_signin
+from tongban.accounts import views_centre, views_signin, views_staff
 
 app_name = "accounts"
 
@@ -31,4 +31,8 @@ urlpatterns = [
     path("identity/switch/", views_centre.identity_switch, name="identity_switch"),
     path("identity/personal/", views_centre.identity_personal, name="identity_personal"),
     path("counter/realname/", views_centre.counter_realname, name="counter_realname"),
+    # Staff: the second factor after the password, and 我的岗位 (views_staff.py)
+    path("second-factor/", views_staff.second_factor, name="second_factor"),
+    path("staff/roles/", views_staff.staff_roles, name="staff_roles"),
+    path("staff/recovery-codes/", views_staff.recovery_codes_regenerate, name="recovery_codes_regenerate"),
 ]
