@@ -45,8 +45,16 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+# The one running browser of the test session. Other apps' e2e conftests import these fixtures, which makes pytest hold
+# one fixture definition per directory; Playwright's sync API cannot start twice in a thread, so they share this one.
+_SHARED: dict = {}
+
+
 @pytest.fixture(scope="session")
 def browser():
+    if "browser" in _SHARED:
+        yield _SHARED["browser"]
+        return
     if not CHROMIUM.exists():
         _unavailable("chromium 未安装")
     try:
@@ -58,9 +66,11 @@ def browser():
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        _SHARED["browser"] = browser
         yield browser
         browser.close()
     finally:
+        _SHARED.clear()
         playwright.stop()
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
