@@ -90,6 +90,7 @@ class UserAdmin(DjangoUserAdmin):
             audit.record(actor=request.user, action="staff_role.grant", obj=assignment, after=role_view(assignment))
         formset.save_m2m()
 
+
 # --- Sign-in records (accounts/signin.py): read-only; phone numbers masked -------------------------------------
 from tongban.accounts.models import SignInAttempt, SmsMessage, UserSession  # noqa: E402
 
@@ -141,3 +142,7 @@ class UserSessionAdmin(_ReadOnlyAdmin):
 
 # Identity registries and agent authorisations (accounts/admin_identity.py)
 from tongban.accounts import admin_identity  # noqa: E402, F401
+
+# isort: split
+# Single sign-on clients: DOT's application admin, audited (accounts/oidc_admin.py).
+from tongban.accounts import oidc_admin  # noqa: E402, F401

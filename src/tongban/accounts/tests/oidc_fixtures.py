@@ -21,9 +21,9 @@ from tongban.demo.identifiers import credit_code, resident_id
 
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 LOGOUT_REDIRECT_URI = "http://127.0.0.1:8765/signed-out"
-HUKOU_SECRET = "hukou-secret-for-tests-0123456789"  # noqa: S105 — a test fixture
-PORTAL_SECRET = "portal-secret-for-tests-0123456789"  # noqa: S105
-MACHINE_SECRET = "machine-secret-for-tests-0123456789"  # noqa: S105
+HUKOU_SECRET = "hukou-secret-for-tests-0123456789"
+PORTAL_SECRET = "portal-secret-for-tests-0123456789"
+MACHINE_SECRET = "machine-secret-for-tests-0123456789"
 LI_ID = resident_id("330122", "19910520", 5, female=False)
 POLICE_USCC = credit_code("11", "330122", "00250005")
 

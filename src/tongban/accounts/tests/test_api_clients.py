@@ -191,3 +191,39 @@ def test_a_machine_token_cannot_ask_who_am_i(client):
     assert response.status_code == 403
     assert response.json()["code"] == "accounts.api_scope_missing"
 
+
+@pytest.mark.django_db
+def test_client_changes_made_in_the_admin_are_audited_without_the_secret(rf):
+    from django.contrib import admin
+
+    admin_user = fx.staff_member()
+    application = fx.hukou_client()
+    model_admin = admin.site._registry[type(application)]
+    request = rf.post("/admin/")
+    request.user = admin_user
+    application.skip_authorization = True
+    model_admin.save_model(request, application, None, True)
+    entry = AuditEntry.objects.get(action="oidc_client.update")
+    assert (entry.actor_id, entry.before["skip_authorization"], entry.after["skip_authorization"]) == (
+        admin_user.pk,
+        False,
+        True,
+    )
+    assert fx.HUKOU_SECRET not in str(entry.after) and "client_secret" not in entry.after
+    model_admin.delete_model(request, application)
+    assert AuditEntry.objects.get(action="oidc_client.delete").before["client_id"] == "hukou"
+
+
+@pytest.mark.django_db
+def test_the_demo_machine_client_gets_a_token_with_the_printed_secret(client):
+    from tongban.demo import data
+    from tongban.demo.seed import _oidc_clients
+
+    _oidc_clients()
+    response = client.post(
+        "/o/token/",
+        {"grant_type": "client_credentials", "scope": "identity:read"},
+        headers={"authorization": _basic("demo-minzheng-jiuzhu", data.demo_client_secret("demo-minzheng-jiuzhu"))},
+    )
+    assert response.status_code == 200
+    assert AuditEntry.objects.filter(action="oidc_client.register").count() == len(data.OIDC_CLIENTS)

@@ -13,6 +13,8 @@ def clean_env(monkeypatch, tmp_path):
         "TONGBAN_DATA_KEYS",
         "TONGBAN_INDEX_KEY",
         "TONGBAN_MASTER_KEY",
+        "TONGBAN_OIDC_PRIVATE_KEY",
+        "TONGBAN_OIDC_ISSUER",
         "DATABASE_URL",
         "TONGBAN_STORAGE",
         "TONGBAN_S3_BUCKET",
@@ -52,6 +54,7 @@ def test_production_with_every_secret_loads(clean_env):
     clean_env.setenv("TONGBAN_DATA_KEYS", f"k2:{'ab' * 16},k1:{'cd' * 16}")
     clean_env.setenv("TONGBAN_INDEX_KEY", "ef" * 32)
     clean_env.setenv("TONGBAN_MASTER_KEY", "01" * 32)
+    clean_env.setenv("TONGBAN_OIDC_PRIVATE_KEY", config.generate_rsa_private_key_pem())
     loaded = config.load_config()
     assert list(loaded.data_keys) == ["k2", "k1"]
     assert loaded.allowed_hosts == []
