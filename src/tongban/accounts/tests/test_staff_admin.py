@@ -381,3 +381,17 @@ def test_admin_resets_a_lost_authenticator_audited(admin_client, admin_user, clo
     assert not TotpDevice.objects.filter(user=clerk).exists()
     assert not RecoveryCode.objects.filter(user=clerk).exists()
     assert AuditEntry.objects.get(action="totp.reset").actor == admin_user
+
+
+def test_admin_logout_ends_the_platform_session(client, clock, hall):
+    from tongban.accounts.models import UserSession
+
+    admin = make_staff("admin", (hall, StaffRole.SYSTEM_ADMIN, True), superuser=True)
+    enrol(client, clock, "admin", next_url="/admin/")
+    assert client.get("/admin/logout/").status_code == 405
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert signed_in_user_id(client) is None
+    assert UserSession.objects.get(user=admin).ended_at is not None
+    assert client.get("/admin/").status_code == 302
