@@ -58,15 +58,16 @@ def test_server_environment_turns_ceiling_on_and_refuses_production():
 
 
 def test_config_refuses_bench_ceiling_in_production(monkeypatch):
-    from tongban.config import ConfigurationError, load_config
+    from tongban.config import ConfigurationError, generate_rsa_private_key_pem, load_config
 
     monkeypatch.setenv("TONGBAN_ENV", "production")
     monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 50)
     monkeypatch.setenv("TONGBAN_DATA_KEYS", "k1:" + "00" * 16)
     monkeypatch.setenv("TONGBAN_INDEX_KEY", "11" * 32)
     monkeypatch.setenv("TONGBAN_MASTER_KEY", "22" * 32)
+    monkeypatch.setenv("TONGBAN_OIDC_PRIVATE_KEY", generate_rsa_private_key_pem())
     monkeypatch.setenv("TONGBAN_BENCH_CEILING", "1")
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError, match="TONGBAN_BENCH_CEILING"):
         load_config()
     monkeypatch.setenv("TONGBAN_BENCH_CEILING", "0")
     assert load_config().bench_ceiling is False

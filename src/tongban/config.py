@@ -277,7 +277,9 @@ def _sms_config() -> dict[str, str]:
     """TONGBAN_SMS_BACKEND (dotted path of the sender) and, for the HTTP gateway, its URL and HMAC-SM3 key."""
     backend = _env("TONGBAN_SMS_BACKEND", SMS_LOCAL_BACKEND)
     if not all(part.isidentifier() for part in backend.split(".")) or "." not in backend:
-        raise ConfigurationError(f"TONGBAN_SMS_BACKEND 应为短信发送类的完整路径，如 {SMS_LOCAL_BACKEND}，当前为 {backend!r}")
+        raise ConfigurationError(
+            f"TONGBAN_SMS_BACKEND 应为短信发送类的完整路径，如 {SMS_LOCAL_BACKEND}，当前为 {backend!r}"
+        )
     url, key = _env("TONGBAN_SMS_GATEWAY_URL"), _env("TONGBAN_SMS_GATEWAY_KEY")
     if backend == SMS_HTTP_BACKEND:
         if not url.startswith(("https://", "http://")):

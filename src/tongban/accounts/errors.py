@@ -17,8 +17,9 @@ class AccountsError(ErrorCode):
 
     # Staff roles and the second factor (动态口令)
     ROLE_REQUIRED = 403, _("您没有办理此项工作所需的岗位角色")
-    ADMIN_REQUIRES_SECOND_FACTOR = 403, _(
-        "管理后台只对系统管理员开放，并且需要在本次登录中完成动态口令验证。请退出后用工作人员账号重新登录。"
+    ADMIN_REQUIRES_SECOND_FACTOR = (
+        403,
+        _("管理后台只对系统管理员开放，并且需要在本次登录中完成动态口令验证。请退出后用工作人员账号重新登录。"),
     )
     TOTP_CODE_INVALID = 400, _("动态口令不正确或已过期，请输入验证器上显示的最新 6 位数字")
     TOTP_ALREADY_ENROLLED = 409, _("已经绑定了动态口令验证器；如手机丢失，请联系系统管理员重置")
