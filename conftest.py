@@ -11,6 +11,15 @@
 
 import pytest
 
+
+def pytest_configure(config):
+    """Tests create many accounts; the production PBKDF2 work factor would dominate the run. Hashing itself is
+    Django's and is not what these tests prove (a test that needs the real hasher can override the setting)."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 SQLITE = "django.db.backends.sqlite3"
 
 
