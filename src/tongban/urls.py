@@ -3,13 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from tongban.api import api
 from tongban.core import views as core_views
 
-admin.site.site_header = "通办政务服务平台管理后台"
-admin.site.site_title = "通办管理后台"
-admin.site.index_title = "平台管理"
+admin.site.site_header = _("通办政务服务平台管理后台")
+admin.site.site_title = _("通办管理后台")
+admin.site.index_title = _("平台管理")
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),

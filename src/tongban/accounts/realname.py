@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongban.accounts.errors import AccountsError
 from tongban.accounts.models import RealNameLevel, StaffRole, User, UserKind
@@ -233,9 +234,9 @@ def realname_verify_in_person(*, actor: User, user: User, name: str, id_number: 
 
 
 _OUTCOME_FOR_STAFF = {
-    PersonCheckOutcome.NAME_MISMATCH: "姓名不符",
-    PersonCheckOutcome.NOT_FOUND: "无此身份号码",
-    PersonCheckOutcome.DECEASED: "登记为已死亡",
+    PersonCheckOutcome.NAME_MISMATCH: gettext_lazy("姓名不符"),
+    PersonCheckOutcome.NOT_FOUND: gettext_lazy("无此身份号码"),
+    PersonCheckOutcome.DECEASED: gettext_lazy("登记为已死亡"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -19,8 +20,6 @@ from tongban.core.models import (
     SerialCounter,
 )
 from tongban.core.validators import normalize_uscc
-
-WEEKDAYS = "一二三四五六日"
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -243,7 +242,7 @@ class CalendarDayAdmin(CalendarAdmin):
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
-        return gettext("星期%(day)s") % {"day": WEEKDAYS[obj.date.weekday()]}
+        return date_format(obj.date, "l")  # 星期四 / Thursday
 
 
 @admin.register(CalendarYear)
