@@ -336,31 +336,39 @@ def sign_in_with_sms_code(*, phone: str, code: str, client: Client, now: datetim
     """
     now = now or timezone.now()
     phone = checked_phone(phone)
-    index, key = blind_index("phone", phone), account_key(phone)
     with transaction.atomic():
-        user = User.objects.filter(phone_index=index).order_by("pk").first()
-        refused = {
-            "key": key,
-            "user": user,
-            "login": mask_phone(phone),
-            "method": SignInMethod.SMS,
-            "client": client,
-            "now": now,
-        }
-        until = locked_until(key=key, ip=client.ip, now=now)
-        if until:
-            error = _refuse_sign_in(reason=LOCKED_REASON, error=_locked_error(until, now), **refused)
-        else:
-            error, reason = _code_check(index, SmsCodePurpose.SIGN_IN, code, now)
-            if error is not None:
-                error = _refuse_sign_in(reason=reason, error=error, **refused)
-            elif user is None:
+        user, refused, error = _code_gate(phone, SmsCodePurpose.SIGN_IN, code, client, now)
+        if error is None:
+            if user is None:
                 return _person_sign_up(phone)
-            elif not user.is_active:
-                error = _refuse_sign_in(reason="disabled", error=DomainError(AccountsError.ACCOUNT_DISABLED), **refused)
-            else:
+            if user.is_active:
                 return user
+            error = _refuse_sign_in(reason="disabled", error=DomainError(AccountsError.ACCOUNT_DISABLED), **refused)
     raise error
+
+
+def _code_gate(
+    phone: str, purpose: str, code: str, client: Client, now: datetime
+) -> tuple[User | None, dict, DomainError | None]:
+    """The steps every sign-in by code shares: the lock-out, then the code. Returns the account holding the number
+    (or None), the details a further refusal records, and the error to raise (already recorded) or None."""
+    index, key = blind_index("phone", phone), account_key(phone)
+    user = User.objects.filter(phone_index=index).order_by("pk").first()
+    refused = {
+        "key": key,
+        "user": user,
+        "login": mask_phone(phone),
+        "method": SignInMethod.SMS,
+        "client": client,
+        "now": now,
+    }
+    until = locked_until(key=key, ip=client.ip, now=now)
+    if until:
+        return user, refused, _refuse_sign_in(reason=LOCKED_REASON, error=_locked_error(until, now), **refused)
+    error, reason = _code_check(index, purpose, code, now)
+    if error is not None:
+        return user, refused, _refuse_sign_in(reason=reason, error=error, **refused)
+    return user, refused, None
 
 
 def _person_sign_up(phone: str) -> User:
@@ -488,32 +496,16 @@ def password_reset_with_sms_code(
     """
     now = now or timezone.now()
     phone = checked_phone(phone)
-    index, key = blind_index("phone", phone), account_key(phone)
     with transaction.atomic():
-        user = User.objects.filter(phone_index=index).order_by("pk").first()
-        refused = {
-            "key": key,
-            "user": user,
-            "login": mask_phone(phone),
-            "method": SignInMethod.SMS,
-            "client": client,
-            "now": now,
-        }
-        until = locked_until(key=key, ip=client.ip, now=now)
-        if until:
-            error = _refuse_sign_in(reason=LOCKED_REASON, error=_locked_error(until, now), **refused)
-        else:
-            error, reason = _code_check(index, SmsCodePurpose.RESET_PASSWORD, code, now)
-            if error is not None:
-                error = _refuse_sign_in(reason=reason, error=error, **refused)
-            elif user is None or not user.is_active:
-                error = DomainError(
-                    AccountsError.PASSWORD_RESET_NO_ACCOUNT if user is None else AccountsError.ACCOUNT_DISABLED
-                )
-                _audit_code_refusal(phone, SmsCodePurpose.RESET_PASSWORD, error, action="user.password_reset.refuse")
-            else:
+        user, _refused, error = _code_gate(phone, SmsCodePurpose.RESET_PASSWORD, code, client, now)
+        if error is None:
+            if user is not None and user.is_active:
                 _password_set(user, new_password, now=now, keep_session_key=None, action="user.password_reset")
                 return user
+            error = DomainError(
+                AccountsError.PASSWORD_RESET_NO_ACCOUNT if user is None else AccountsError.ACCOUNT_DISABLED
+            )
+            _audit_code_refusal(phone, SmsCodePurpose.RESET_PASSWORD, error, action="user.password_reset.refuse")
     raise error
 
 
