@@ -161,7 +161,7 @@ def _enrol(request, user: User):
     enrolment = factor.totp_pending_enrolment(user)
     if request.method == "GET" or enrolment is None:
         enrolment = enrolment or factor.totp_enrol_start(actor=user)
-        return render(request, TEMPLATES + "second_factor_enrol.html", {"enrolment": enrolment, "user": user})
+        return render(request, TEMPLATES + "second_factor_enrol.html", {"enrolment": enrolment, "pending_user": user})
     code = request.POST.get("code", "")
     try:
         codes = factor.totp_enrol_confirm(actor=user, code=code)
@@ -171,7 +171,7 @@ def _enrol(request, user: User):
             return _restart(request, ended)
         context = {
             "enrolment": enrolment,
-            "user": user,
+            "pending_user": user,
             "error": error,
             "code": code,
             "tries_left": _tries_left(request),
@@ -184,7 +184,7 @@ def _enrol(request, user: User):
 
 def _verify(request, user: User):
     method = "recovery" if request.GET.get("method") == "recovery" else "totp"
-    context = {"method": method, "user": user}
+    context = {"method": method, "pending_user": user}
     if request.method == "GET":
         return render(request, TEMPLATES + "second_factor_verify.html", context)
     code = request.POST.get("code", "")

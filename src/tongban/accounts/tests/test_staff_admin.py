@@ -395,3 +395,14 @@ def test_admin_logout_ends_the_platform_session(client, clock, hall):
     assert signed_in_user_id(client) is None
     assert UserSession.objects.get(user=admin).ended_at is not None
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_header_does_not_look_signed_in_while_the_second_factor_is_pending(client, clock, hall):
+    make_staff("clerk", (hall, StaffRole.WINDOW_CLERK, False))
+    password_step(client, "clerk")
+    response = client.get(SECOND_FACTOR)
+    html = response.content.decode()
+    assert response.context["user"].is_authenticated is False
+    assert reverse("accounts:sign_out") not in html
+    assert reverse("accounts:centre") not in html
+    assert "clerk，工作人员账号登录时除密码外还需要输入手机验证器上的动态口令" in html
