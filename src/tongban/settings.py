@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "tongban.core",
     "tongban.accounts",
+    "tongban.catalog",
     "tongban.demo",
 ]
 
