@@ -19,3 +19,8 @@ class CatalogError(ErrorCode):
     INVALID_FORM_SCHEMA = 400, _("申请表定义有误")
     INVALID_PROCESS = 400, _("流程定义有误")
     INVALID_IMPORT = 400, _("导入文件有误，未导入任何数据")
+    # Lifecycle (catalog/services.py)
+    VERSION_NOT_FOUND = 404, _("事项版本不存在")
+    COMMENT_REQUIRED = 400, _("退回修改时必须填写审核意见")
+    REASON_REQUIRED = 400, _("取消事项时必须填写原因")
+    DRAFT_EXISTS = 409, _("该事项已有尚未发布的版本，请在该版本上继续修改")
