@@ -1,0 +1,398 @@
+"""Application forms (申请表): a JSON Schema (Draft 2020-12) plus UI hints, checked when an editor saves them and used
+again on the server to validate what an applicant submits.
+
+UI hints (`form_ui`):
+    {"pages": [{"title": "申请人信息", "fields": ["name", "birth_date"], "help": "…"}],
+     "help": {"name": "与身份证上的姓名一致"},
+     "prefill": {"name": "profile.real_name"}}
+
+Field types an editor may use: string, number, integer, boolean, date (string with format "date"), and array of
+enum strings (tick boxes). A string with `enum` is a choice (radio buttons); a string whose maxLength is over 200 is
+shown as a text area. Field names are lower-case identifiers so that process conditions can name them.
+Messages are Chinese and say what to do (GOV.UK style: "请填写姓名", "请输入正确的日期，例如 2026-03-01").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from tongban.catalog.errors import CatalogError
+from tongban.core.errors import DomainError
+
+# Where a field's value can be filled in from (the applicant's verified profile or the enterprise they act for).
+PREFILL_SOURCES = {
+    "profile.real_name": "实名姓名",
+    "profile.id_number": "公民身份号码",
+    "profile.phone": "手机号码",
+    "profile.gender": "性别",
+    "profile.birth_date": "出生日期",
+    "profile.address": "户籍地址",
+    "enterprise.name": "企业名称",
+    "enterprise.uscc": "统一社会信用代码",
+    "enterprise.legal_representative": "法定代表人",
+    "enterprise.address": "住所",
+}
+
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+TEXTAREA_MIN_LENGTH = 200
+UI_KEYS = {"pages", "help", "prefill"}
+SCALAR_TYPES = {"string", "number", "integer", "boolean"}
+STRING_FORMATS = {"date"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+SCHEMA_KEY = "form_schema"
+UI_KEY = "form_ui"
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field as a page renders it."""
+
+    name: str
+    label: str
+    kind: str  # text, textarea, number, integer, boolean, date, choice, choices
+    required: bool
+    help: str = ""
+    choices: list[str] = field(default_factory=list)
+    prefill: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """One short page of an application form."""
+
+    number: int
+    title: str
+    help: str
+    fields: list[FormField]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checking an editor's form definition
+
+
+def check_form(schema: Any, ui: Any) -> None:
+    """Raise DomainError(INVALID_FORM_SCHEMA, fields={"form_schema"/"form_ui": [...]}) when the form is wrong."""
+    problems = form_problems(schema, ui)
+    if problems:
+        first = next(iter(problems.values()))[0]
+        raise DomainError(CatalogError.INVALID_FORM_SCHEMA, first, fields=problems)
+
+
+def form_problems(schema: Any, ui: Any) -> dict[str, list[str]]:
+    """Every problem of a form definition, keyed "form_schema" / "form_ui" (empty when the form is good)."""
+    schema_problems = _schema_problems(schema)
+    if schema_problems:
+        return {SCHEMA_KEY: schema_problems}
+    ui_problems = _ui_problems(schema, ui)
+    return {UI_KEY: ui_problems} if ui_problems else {}
+
+
+def _schema_problems(schema: Any) -> list[str]:
+    if not isinstance(schema, dict):
+        return ["申请表定义必须是一个 JSON 对象"]
+    if schema.get("$schema", SCHEMA_URI) != SCHEMA_URI:
+        return [f"申请表定义须使用 JSON Schema 2020-12（$schema 应为 {SCHEMA_URI}）"]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        where = "/".join(str(part) for part in error.path) or "根"
+        return [f"申请表定义不符合 JSON Schema 2020-12（位置：{where}）：{error.message}"]
+    if schema.get("type") != "object":
+        return ["申请表定义的 type 必须是 object"]
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        return ["申请表至少要有一个字段（properties）"]
+    problems: list[str] = []
+    for name, prop in properties.items():
+        problems.extend(_property_problems(name, prop))
+    for name in schema.get("required", []):
+        if name not in properties:
+            problems.append(f"必填字段“{name}”不在字段列表（properties）中")
+    return problems
+
+
+def _property_problems(name: str, prop: Any) -> list[str]:
+    if not FIELD_NAME.match(name):
+        return [f"字段名“{name}”只能用小写字母、数字和下划线，并以字母开头"]
+    if not isinstance(prop, dict):
+        return [f"字段“{name}”的定义必须是一个对象"]
+    problems = []
+    if not str(prop.get("title", "")).strip():
+        problems.append(f"字段“{name}”缺少名称（title），申请人看到的就是它")
+    kind = prop.get("type")
+    if kind == "array":
+        items = prop.get("items")
+        if not (isinstance(items, dict) and items.get("type") == "string" and items.get("enum")):
+            problems.append(f"字段“{name}”是多选，items 必须是带 enum 选项的 string")
+    elif kind not in SCALAR_TYPES:
+        problems.append(f"字段“{name}”的类型“{kind}”不支持，只能是 string、number、integer、boolean 或 array")
+    fmt = prop.get("format")
+    if fmt is not None and (kind != "string" or fmt not in STRING_FORMATS):
+        problems.append(f"字段“{name}”的格式“{fmt}”不支持，只支持 string 的 date（日期）")
+    return problems
+
+
+def _ui_problems(schema: dict, ui: Any) -> list[str]:
+    if not isinstance(ui, dict):
+        return ["界面提示必须是一个 JSON 对象"]
+    problems = [f"界面提示中的“{key}”不认识，只能有 pages、help、prefill" for key in ui if key not in UI_KEYS]
+    properties = schema["properties"]
+    problems.extend(_pages_problems(properties, ui.get("pages")))
+    help_texts = ui.get("help", {})
+    if not isinstance(help_texts, dict):
+        problems.append("help 必须是“字段名: 说明”的对象")
+    else:
+        problems.extend(f"帮助说明中的字段“{name}”不在申请表中" for name in help_texts if name not in properties)
+    prefill = ui.get("prefill", {})
+    if not isinstance(prefill, dict):
+        problems.append("prefill 必须是“字段名: 来源”的对象")
+    else:
+        problems.extend(_prefill_problems(properties, prefill))
+    return problems
+
+
+def _pages_problems(properties: dict, pages: Any) -> list[str]:
+    if not isinstance(pages, list) or not pages:
+        return ["界面提示至少要有一页（pages）"]
+    problems: list[str] = []
+    placed: dict[str, int] = {}
+    for number, page in enumerate(pages, start=1):
+        if not isinstance(page, dict) or not str(page.get("title", "")).strip():
+            problems.append(f"第 {number} 页缺少标题（title）")
+            continue
+        title = page["title"]
+        fields = page.get("fields")
+        if not isinstance(fields, list) or not fields:
+            problems.append(f"第 {number} 页“{title}”没有字段")
+            continue
+        for name in fields:
+            if name not in properties:
+                problems.append(f"第 {number} 页“{title}”中的字段“{name}”不在申请表中")
+            elif name in placed:
+                problems.append(f"字段“{name}”同时出现在第 {placed[name]} 页和第 {number} 页，每个字段只能放在一页")
+            else:
+                placed[name] = number
+    problems.extend(f"字段“{name}”没有放在任何一页上" for name in properties if name not in placed)
+    return problems
+
+
+def _prefill_problems(properties: dict, prefill: dict) -> list[str]:
+    problems = []
+    for name, source in prefill.items():
+        if name not in properties:
+            problems.append(f"预填字段“{name}”不在申请表中")
+        elif source not in PREFILL_SOURCES:
+            problems.append(f"字段“{name}”的预填来源“{source}”不认识，可用：{'、'.join(PREFILL_SOURCES)}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Validating a submission
+
+
+def _strict_date(instance: object) -> bool:
+    if not isinstance(instance, str):
+        return True
+    if not _DATE.match(instance):
+        return False
+    try:
+        dt.date.fromisoformat(instance)
+    except ValueError:
+        return False
+    return True
+
+
+_FORMATS = FormatChecker(formats=())
+_FORMATS.checks("date")(_strict_date)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def validate_submission(schema: dict, data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Chinese messages per field for what an applicant submitted (empty when it is all right).
+
+    Empty values ("", None, []) count as not given, so a required field left blank reads "请填写…".
+    """
+    given = {name: value for name, value in data.items() if not _empty(value)}
+    properties = schema.get("properties", {})
+    messages: dict[str, list[str]] = {}
+    validator = Draft202012Validator(schema, format_checker=_FORMATS)
+    for error in sorted(validator.iter_errors(given), key=lambda e: list(e.absolute_path)):
+        for name, message in _messages_for(error, properties, given):
+            if message not in messages.setdefault(name, []):
+                messages[name].append(message)
+    return {name: messages[name] for name in _field_order(properties, messages)}
+
+
+def _field_order(properties: dict, messages: dict) -> list[str]:
+    """Messages in the order the fields appear, so the error summary reads top to bottom."""
+    return [name for name in properties if name in messages] + [name for name in messages if name not in properties]
+
+
+def _messages_for(error, properties: dict, given: dict) -> list[tuple[str, str]]:
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [(name, _required_message(name, properties.get(name, {}))) for name in missing]
+    if error.validator == "additionalProperties":
+        extra = [name for name in error.instance if name not in properties]
+        return [(name, "申请表中没有这一项") for name in extra]
+    path = list(error.absolute_path)
+    if not path:
+        return [("__all__", "提交的申请表内容有误")]
+    name = str(path[0])
+    return [(name, _field_message(error, properties.get(name, {})))]
+
+
+def _title(prop: dict) -> str:
+    return str(prop.get("title", "")) or "此项"
+
+
+def _required_message(name: str, prop: dict) -> str:
+    title = _title(prop)
+    if prop.get("type") in {"boolean", "array"} or "enum" in prop:
+        return f"请选择{title}"
+    return f"请填写{title}"
+
+
+def _field_message(error, prop: dict) -> str:
+    title = _title(prop)
+    rule = error.validator
+    value = error.validator_value
+    if rule == "type":
+        return _type_message(title, prop)
+    if rule == "format":
+        return "请输入正确的日期，例如 2026-03-01"
+    if rule in {"enum", "const"}:
+        return f"请从给定的选项中选择{title}"
+    if rule == "minimum":
+        return f"{title}不能小于 {value}"
+    if rule == "exclusiveMinimum":
+        return f"{title}必须大于 {value}"
+    if rule == "maximum":
+        return f"{title}不能大于 {value}"
+    if rule == "exclusiveMaximum":
+        return f"{title}必须小于 {value}"
+    if rule == "minLength":
+        return f"请填写{title}" if value <= 1 else f"{title}至少要填写 {value} 个字"
+    if rule == "maxLength":
+        return f"{title}不能超过 {value} 个字"
+    if rule == "pattern":
+        hint = prop.get("x-format-hint", "")
+        return f"{title}的格式不正确" + (f"，{hint}" if hint else "")
+    if rule == "minItems":
+        return f"{title}请至少选择 {value} 项"
+    if rule == "maxItems":
+        return f"{title}最多只能选择 {value} 项"
+    if rule == "uniqueItems":
+        return f"{title}中有重复的选项"
+    return f"{title}填写有误，请检查"
+
+
+def _type_message(title: str, prop: dict) -> str:
+    kind = prop.get("type")
+    if kind == "integer":
+        return f"{title}请输入整数"
+    if kind == "number":
+        return f"{title}请输入数字"
+    if kind == "boolean":
+        return f"请选择{title}"
+    if kind == "array":
+        return f"请从给定的选项中选择{title}"
+    return f"{title}请输入文字"
+
+
+def coerce_submission(schema: dict, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values from an HTML form post (strings; lists for multi-choice): numbers parsed where they can be,
+    "true"/"on"/"是" as True, "false"/"否" as False. A value that does not parse is kept as typed so that
+    validate_submission names it ("请输入数字")."""
+    properties = schema.get("properties", {})
+    data: dict[str, Any] = {}
+    for name, prop in properties.items():
+        if name not in raw:
+            continue
+        data[name] = _coerce(prop, raw[name])
+    return data
+
+
+def _coerce(prop: dict, value: Any) -> Any:
+    kind = prop.get("type")
+    if kind == "array":
+        return [v for v in (value if isinstance(value, list) else [value]) if v != ""]
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    if value == "":
+        return ""
+    if kind == "integer" and re.fullmatch(r"[+-]?\d+", value):
+        return int(value)
+    if kind == "number" and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+        return float(value) if "." in value else int(value)
+    if kind == "boolean":
+        return {"true": True, "on": True, "是": True, "false": False, "否": False}.get(value.lower(), value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def form_pages(schema: dict, ui: dict) -> list[FormPage]:
+    """The pages of a (checked) form with each field's label, widget kind, help, choices and prefill source."""
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    help_texts = ui.get("help", {})
+    prefill = ui.get("prefill", {})
+    pages = []
+    for number, page in enumerate(ui.get("pages", []), start=1):
+        fields = [
+            _form_field(name, properties[name], name in required, help_texts.get(name, ""), prefill.get(name, ""))
+            for name in page.get("fields", [])
+            if name in properties
+        ]
+        pages.append(FormPage(number=number, title=page.get("title", ""), help=page.get("help", ""), fields=fields))
+    return pages
+
+
+def _form_field(name: str, prop: dict, required: bool, help_text: str, prefill: str) -> FormField:
+    kind, choices = _kind(prop)
+    return FormField(
+        name=name,
+        label=_title(prop),
+        kind=kind,
+        required=required,
+        help=help_text or str(prop.get("description", "")),
+        choices=choices,
+        prefill=prefill,
+        minimum=prop.get("minimum"),
+        maximum=prop.get("maximum"),
+        max_length=prop.get("maxLength"),
+    )
+
+
+def _kind(prop: dict) -> tuple[str, list[str]]:
+    kind = prop.get("type")
+    if kind == "array":
+        return "choices", [str(choice) for choice in prop.get("items", {}).get("enum", [])]
+    if "enum" in prop:
+        return "choice", [str(choice) for choice in prop["enum"]]
+    if kind == "string" and prop.get("format") == "date":
+        return "date", []
+    if kind == "string":
+        return ("textarea" if (prop.get("maxLength") or 0) > TEXTAREA_MIN_LENGTH else "text"), []
+    return kind, []
