@@ -293,3 +293,33 @@ def test_items_of_another_organisation_are_refused_row_by_row(food, people, coun
     [error] = report.errors
     assert error.field == "实施编码" and "不属于桐庐县民政局" in error.message
     assert written() == before
+
+
+# ── Commands ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_commands_export_and_import_round_trip(food, people, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "catalog.xlsx"
+    call_command("catalog_export", str(path), organisation=[food.organisation.uscc])
+    call_command("catalog_import", str(path), organisation=food.organisation.uscc, actor="editor")
+    assert state(latest(food)) == state(food.published_version)
+    assert latest(food).number == 2
+
+
+def test_import_command_refuses_a_non_editor_and_reports_errors(food, people, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "catalog.json"
+    path.write_bytes(transfer.export_json([food]))
+    before = written()
+    with pytest.raises(CommandError, match="您不是该事项所属机构的事项编辑"):
+        call_command("catalog_import", str(path), organisation=food.organisation.uscc, actor="clerk")
+    document = json.loads(path.read_bytes())
+    document["items"][0]["themes"] = ["nowhere"]
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SystemExit) as failed:
+        call_command("catalog_import", str(path), organisation=food.organisation.uscc, actor="editor")
+    assert failed.value.code == 1
+    assert written() == before
