@@ -208,3 +208,32 @@ def _compare(node: ast.Compare, variables: Mapping[str, Any]) -> bool:
             return False
         left = right
     return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SpiffWorkflow runs conditions and timer values through its script engine, which by default calls eval(); a
+# process of the platform runs with this engine instead, so even a definition stored before a rule changed cannot
+# execute code.
+
+
+class WhitelistEnvironment:
+    """A SpiffWorkflow script environment that evaluates through `evaluate` and refuses scripts."""
+
+    def __init__(self):
+        self.globals: dict[str, Any] = {}
+
+    def evaluate(self, expression, context, external_context=None):
+        return evaluate(expression, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        raise DomainError(CatalogError.INVALID_PROCESS, "流程中不允许脚本")
+
+    def call_service(self, context, **kwargs):
+        raise DomainError(CatalogError.INVALID_PROCESS, "流程中不允许调用服务")
+
+
+def safe_script_engine():
+    """The script engine to give every BpmnWorkflow of the platform (BpmnWorkflow(spec, script_engine=...))."""
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+    return PythonScriptEngine(environment=WhitelistEnvironment())

@@ -246,3 +246,51 @@ def test_diagram_svg_draws_every_shape_without_external_resources():
     assert svg.count("<rect") == 4 + 1 + 4  # lanes, participant, tasks
     assert "href" not in svg and "<script" not in svg
     assert svg.count("http") == 1  # the SVG namespace only
+
+
+def _run(xml: str, data: dict) -> list[str]:
+    """Run a process with the platform's script engine, completing each user task with `data`; the task names."""
+    from lxml import etree
+    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    from tongban.catalog.expressions import safe_script_engine
+
+    parser = BpmnParser()
+    parser.add_bpmn_xml(etree.fromstring(xml.encode()))
+    [process_id] = parser.get_process_ids()
+    workflow = BpmnWorkflow(parser.get_spec(process_id), script_engine=safe_script_engine())
+    done = []
+    workflow.do_engine_steps()
+    while not workflow.is_completed():
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        if not ready:
+            break
+        task = ready[0]
+        task.data.update(data)
+        task.run()
+        done.append(task.task_spec.bpmn_name)
+        workflow.do_engine_steps()
+    return done
+
+
+def test_the_inspection_template_routes_on_the_condition_with_the_safe_engine():
+    assert _run(INSPECTION, {"inspection_passed": True}) == ["受理", "承办", "现场核查", "审核", "审批"]
+    assert _run(INSPECTION, {"inspection_passed": False}) == ["受理", "承办", "现场核查", "审批"]
+
+
+def test_the_safe_engine_refuses_a_condition_that_escaped_the_check():
+    from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+    xml = INSPECTION.replace("inspection_passed == True", "__import__('os').getcwd() == ''")
+    with pytest.raises((DomainError, SpiffWorkflowException)):
+        _run(xml, {"inspection_passed": True})
+
+
+def test_the_parallel_template_runs_both_branches_before_approval():
+    assert _run(bpmn.TEMPLATES["parallel"].xml(), {}) == ["受理", "牵头部门审查", "协办部门审查", "审批"]
+
+
+def test_the_single_department_template_runs_with_its_timer_under_the_safe_engine():
+    assert _run(SINGLE, {}) == ["受理", "承办", "审核", "审批"]
