@@ -1,0 +1,656 @@
+"""Chinese search over the published catalogue (事项搜索): segmentation, synonyms, pinyin initials, DB full-text index.
+
+How a person's words reach an item:
+- tokens(text): jieba (with the domain dictionary in data/dict.txt) in search mode, lower-cased, stop-words and
+  punctuation dropped.
+- The index (index_item, on publish) holds, per item, the name's words, the name's character bigrams (so a query with
+  one wrong character still shares most bigrams: 食品经荣许可 finds 食品经营许可), every suffix of the name's pinyin
+  initials (so "spjy" and "jyxk" match 食品经营许可 by prefix), and the words of the materials, FAQs, acceptance
+  conditions, themes and organisation.
+- A query is expanded with the admin-maintained synonyms (开饭店 → 食品经营许可), matched as OR of all its words with a
+  boost for items holding every word of the query (or of one synonym's meaning), ranked by relevance (bm25 on SQLite,
+  ts_rank on PostgreSQL) times a use boost.
+
+The index lives in the database (no per-process index): SearchDocument rows plus, on SQLite, the FTS5 table
+catalog_search_fts (rowid = SearchDocument.id) and, on PostgreSQL, the weighted tsvector column
+catalog_searchdocument.search_vector with a GIN index (migration 0002). A search runs a constant number of SQL
+statements: synonyms, hits with the total (window count), facets.
+
+SQL is assembled from constant fragments and "%s" placeholders only (hence the S608 waivers); every value a person
+typed travels as a parameter, and the FTS5/tsquery strings are built from words that match [0-9a-z\u4e00-\u9fff]+.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from tongban.catalog.models import ImplementationItem, ItemType, SearchDocument, ServiceScope, Synonym
+
+DICT_PATH = Path(__file__).resolve().parent / "data" / "dict.txt"
+FTS_TABLE = "catalog_search_fts"
+MAX_QUERY_LENGTH = 100
+MAX_PER_PAGE = 100
+MAX_QUERY_TOKENS = 32
+USE_BOOST_HALF = 50  # use_count at which the use boost reaches half its maximum (×1.5 of ×2)
+ALL_WORDS_BOOST = 2.0  # items holding every word of the query (or of one synonym's meaning)
+RELEVANCE_CUTOFF = 0.35  # share of the best match's relevance a hit needs
+
+STOP_WORDS = frozenset(
+    [
+        "的",
+        "了",
+        "我",
+        "我要",
+        "我想",
+        "我们",
+        "你",
+        "您",
+        "他",
+        "她",
+        "要",
+        "想",
+        "怎么",
+        "怎样",
+        "如何",
+        "办",
+        "办理",
+        "去",
+        "哪里",
+        "哪儿",
+        "哪个",
+        "在",
+        "需要",
+        "什么",
+        "吗",
+        "呢",
+        "啊",
+        "吧",
+        "个",
+        "一个",
+        "和",
+        "与",
+        "及",
+        "或",
+        "可以",
+        "能",
+        "能否",
+        "是",
+        "有",
+        "给",
+        "把",
+        "请问",
+        "请",
+        "申请",
+        "应该",
+        "到",
+        "找",
+        "该",
+        "被",
+        "对",
+        "从",
+        "都",
+        "也",
+        "就",
+        "还",
+        "让",
+        "这",
+        "那",
+        "这个",
+        "那个",
+    ]
+)
+_WORD = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_LETTERS = re.compile(r"^[a-z]{2,20}$")
+
+_jieba_lock = threading.Lock()
+_tokenizer = None
+
+
+# --- Tokens -----------------------------------------------------------------------------------------------------------
+
+
+def _jieba():
+    """The process's jieba tokenizer with the domain dictionary, loaded once on first use; its cache is in VAR_DIR."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _jieba_lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(60)  # above CRITICAL: jieba's "Building prefix dict" chatter is not ours to log
+                cache_dir = Path(settings.VAR_DIR) / "cache"
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.tmp_dir = str(cache_dir)
+                tokenizer.cache_file = "jieba.cache"
+                tokenizer.load_userdict(str(DICT_PATH))
+                _tokenizer = tokenizer
+    return _tokenizer
+
+
+def _words(pieces) -> list[str]:
+    return [word for piece in pieces for word in _WORD.findall(piece) if word not in STOP_WORDS]
+
+
+@functools.lru_cache(maxsize=8192)
+def _cut(text: str) -> tuple[str, ...]:
+    return tuple(_words(_jieba().cut_for_search(text.lower())))
+
+
+@functools.lru_cache(maxsize=8192)
+def _cut_all(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    return tuple(dict.fromkeys(_words(_jieba().cut_for_search(lowered)) + _words(_jieba().cut(lowered, cut_all=True))))
+
+
+def tokens(text: str) -> list[str]:
+    """The searchable words of `text`: jieba search-mode segments, lower-cased, without stop-words or punctuation."""
+    return list(_cut(text or ""))
+
+
+def index_tokens(text: str) -> list[str]:
+    """Every dictionary word inside `text` (jieba full mode as well as search mode), for the index: the query's words
+    (search mode) are then found whichever way the longer phrase was cut ("食品经营许可" inside "食品经营许可证")."""
+    return list(_cut_all(text or ""))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams of each run of Chinese characters (a run of one character gives itself)."""
+    grams = []
+    for run in _CJK_RUN.findall(text or ""):
+        grams.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    return grams
+
+
+@functools.lru_cache(maxsize=4096)
+def initials(text: str) -> str:
+    """Pinyin initials of the Chinese characters of `text` ("食品经营许可" → "spjyxk"), lower-case ASCII."""
+    from pypinyin import Style, lazy_pinyin
+
+    letters = []
+    for run in _CJK_RUN.findall(text or ""):
+        letters.extend(syllable[:1] for syllable in lazy_pinyin(run, style=Style.FIRST_LETTER))
+    return "".join(letter for letter in "".join(letters).lower() if "a" <= letter <= "z")[:200]
+
+
+def initials_suffixes(letters: str) -> list[str]:
+    """Every suffix of at least two letters, so a prefix query finds initials anywhere in the name ("jyxk")."""
+    return [letters[i:] for i in range(len(letters) - 1)]
+
+
+# --- Synonyms ---------------------------------------------------------------------------------------------------------
+
+DEMO_SYNONYMS = {
+    "开饭店": "食品经营许可",
+    "开餐馆": "食品经营许可",
+    "开饭馆": "食品经营许可",
+    "小饭馆": "食品经营许可",
+    "饭馆": "食品经营许可",
+    "餐馆": "食品经营许可",
+    "饭店": "食品经营许可",
+    "餐厅": "食品经营许可",
+    "小吃店": "食品经营许可",
+    "奶茶店": "食品经营许可",
+    "卖吃的": "食品经营许可",
+    "开药店": "药品零售企业经营许可",
+    "药店": "药品零售企业经营许可",
+    "理发店": "公共场所卫生许可",
+    "美容店": "公共场所卫生许可",
+    "宾馆": "公共场所卫生许可",
+    "旅馆": "公共场所卫生许可",
+    "浴室": "公共场所卫生许可",
+    "开店": "个体工商户设立登记 营业执照",
+    "开公司": "企业开办 营业执照",
+    "办执照": "营业执照 个体工商户设立登记",
+    "生孩子": "出生医学证明 户口登记 新生儿出生一件事",
+    "生小孩": "出生医学证明 户口登记 新生儿出生一件事",
+    "宝宝出生": "出生医学证明 户口登记 新生儿出生一件事",
+    "上户口": "户口登记 出生登记",
+    "报户口": "户口登记 出生登记",
+    "落户": "户口登记",
+    "暂住证": "居住证",
+    "退休金": "城乡居民基本养老保险",
+    "养老金": "城乡居民基本养老保险",
+    "交社保": "城乡居民基本养老保险 参保登记",
+    "没工作": "失业登记",
+    "失业了": "失业登记",
+    "失业金": "失业登记",
+    "低保": "最低生活保障",
+    "吃低保": "最低生活保障",
+    "老人补贴": "高龄津贴",
+    "老年补贴": "高龄津贴",
+    "残疾证": "残疾人证",
+    "盖房子": "建筑工程施工许可",
+    "建房子": "建筑工程施工许可",
+    "打井": "取水许可",
+    "房产证": "不动产登记",
+    "房本": "不动产登记",
+    "过户": "不动产登记",
+    "招牌": "户外广告设施设置审批",
+    "广告牌": "户外广告设施设置审批",
+}
+
+
+@transaction.atomic
+def seed_synonyms() -> int:
+    """Add the demo county's synonyms that are missing (an administrator maintains them afterwards); the count added."""
+    existing = set(Synonym.objects.values_list("phrase", flat=True))
+    missing = [Synonym(phrase=phrase, means=means) for phrase, means in DEMO_SYNONYMS.items() if phrase not in existing]
+    Synonym.objects.bulk_create(missing)
+    return len(missing)
+
+
+def _synonym_meanings(q: str) -> list[str]:
+    """The meanings of every synonym phrase that occurs in the query (one statement, however many synonyms exist)."""
+    position = "instr(%s, phrase)" if connection.vendor == "sqlite" else "strpos(%s, phrase)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT means FROM catalog_synonym WHERE {position} > 0 ORDER BY phrase", [q])  # noqa: S608
+        return [row[0] for row in cursor.fetchall()]
+
+
+# --- Indexing ---------------------------------------------------------------------------------------------------------
+
+
+def scope_region_code(version, organisation) -> str:
+    """The area code where an item is valid per its service scope: county/city/province of the organisation, or ""
+    (everywhere) for 跨省通办. A town office's county-scope item is valid in its whole county."""
+    code = organisation.region.code
+    scope = version.service_scope
+    if scope == ServiceScope.CROSS_PROVINCE:
+        return ""
+    if scope == ServiceScope.PROVINCE:
+        return code[:2] + "0000"
+    if scope == ServiceScope.CITY:
+        return code[:4] + "00"
+    return code[:6]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What index_item writes for one item: the model row's fields and the two weighted text columns."""
+
+    document: SearchDocument
+    name_terms: str
+    body_terms: str
+
+
+def _entry(item: ImplementationItem, version, materials, faqs, themes) -> _Entry:
+    organisation = item.organisation
+    letters = initials(version.name)
+    name_words = [*index_tokens(version.name), *bigrams(version.name), *initials_suffixes(letters)]
+    body_texts = [
+        version.acceptance_conditions,
+        organisation.name,
+        organisation.short_name,
+        version.result_name,
+        *(material.name for material in materials),
+        *(faq.question for faq in faqs),
+        *(faq.answer for faq in faqs),
+        *(theme.name for theme in themes),
+    ]
+    body_words = [word for text in body_texts for word in index_tokens(text)]
+    name_terms, body_terms = " ".join(dict.fromkeys(name_words)), " ".join(body_words)
+    document = SearchDocument(
+        item=item,
+        version=version,
+        name=version.name,
+        terms=f"{name_terms} {body_terms}",
+        initials=letters,
+        organisation=organisation,
+        region_code=scope_region_code(version, organisation),
+        item_type=version.item_type,
+        audience=" ".join(sorted(version.service_object or []))[:30],
+        use_count=item.use_count,
+    )
+    return _Entry(document, name_terms, body_terms)
+
+
+def _write_fulltext(entries: list[_Entry]) -> None:
+    """Write the full-text rows of saved documents (one executemany)."""
+    if not entries:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            rows = [(entry.document.pk, entry.name_terms, entry.body_terms) for entry in entries]
+            cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, name_terms, body_terms) VALUES (%s, %s, %s)", rows)  # noqa: S608
+        else:
+            rows = [(entry.name_terms, entry.body_terms, entry.document.pk) for entry in entries]
+            cursor.executemany(
+                "UPDATE catalog_searchdocument SET search_vector = setweight(to_tsvector('simple', %s), 'A') "
+                "|| setweight(to_tsvector('simple', %s), 'B') WHERE id = %s",
+                rows,
+            )
+
+
+def _delete_documents(item_ids: list[int]) -> None:
+    if not item_ids:
+        return
+    if connection.vendor == "sqlite":
+        marks = ", ".join(["%s"] * len(item_ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid IN "  # noqa: S608
+                f"(SELECT id FROM catalog_searchdocument WHERE item_id IN ({marks}))",
+                item_ids,
+            )
+    SearchDocument.objects.filter(item_id__in=item_ids).delete()
+
+
+def _index_batch(items: list[ImplementationItem]) -> int:
+    """Replace the index rows of `items` (organisation and published version loaded) in a few statements."""
+    from django.db.models import prefetch_related_objects
+
+    published = [item for item in items if item.published_version_id is not None]
+    _delete_documents([item.pk for item in items])
+    versions = [item.published_version for item in published]
+    prefetch_related_objects(versions, "materials", "faqs", "themes")
+    entries = [
+        _entry(
+            item,
+            item.published_version,
+            *(list(getattr(item.published_version, name).all()) for name in ("materials", "faqs", "themes")),
+        )
+        for item in published
+    ]
+    SearchDocument.objects.bulk_create([entry.document for entry in entries])
+    if any(entry.document.pk is None for entry in entries):
+        ids = dict(SearchDocument.objects.filter(item__in=published).values_list("item_id", "id"))
+        for entry in entries:
+            entry.document.pk = ids[entry.document.item_id]
+    _write_fulltext(entries)
+    return len(entries)
+
+
+def _items_for_index():
+    return ImplementationItem.objects.select_related("organisation__region", "published_version")
+
+
+@transaction.atomic
+def index_item(item: ImplementationItem) -> None:
+    """(Re)index one item from its published version; an item with none is removed from the index. On publish."""
+    _index_batch([_items_for_index().get(pk=item.pk)])
+
+
+@transaction.atomic
+def remove_item(item: ImplementationItem) -> None:
+    """Take an item out of the index (on retire)."""
+    _delete_documents([item.pk])
+
+
+def index_items(item_ids: list[int], batch_size: int = 500) -> int:
+    """Index many items in batches (bulk statements); the number indexed."""
+    done = 0
+    for start in range(0, len(item_ids), batch_size):
+        with transaction.atomic():
+            done += _index_batch(list(_items_for_index().filter(pk__in=item_ids[start : start + batch_size])))
+    return done
+
+
+def rebuild_index() -> int:
+    """Drop the whole index and index every published item again; the number indexed."""
+    with transaction.atomic():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
+        SearchDocument.objects.all().delete()
+    ids = list(
+        ImplementationItem.objects.filter(published_version__isnull=False).order_by("pk").values_list("pk", flat=True)
+    )
+    return index_items(ids)
+
+
+# --- Searching --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: enough to list it without another query."""
+
+    item_id: int
+    code: str
+    name: str
+    item_type: str
+    organisation_id: int
+    organisation_name: str
+    region_code: str
+    region_name: str
+    audience: str
+    use_count: int
+    score: float
+
+    @property
+    def item_type_label(self) -> str:
+        return str(ItemType(self.item_type).label) if self.item_type in ItemType.values else self.item_type
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet with the number of hits it would leave."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    """A page of hits, the total, facets ("organisation", "item_type", "region") and the words the query was read as."""
+
+    items: list[Hit]
+    total: int
+    facets: dict[str, list[FacetValue]]
+    page: int
+    pages: int
+    query_terms: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A query read into words: what must match (any) and the groups whose every word earns the boost."""
+
+    any_words: list[str]
+    all_groups: list[list[str]]
+    prefixes: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.any_words and not self.prefixes
+
+
+def parse_query(q: str, meanings: list[str]) -> _Query:
+    """Words of the query, its bigrams, the synonyms' words; letters-only queries also match pinyin initials."""
+    q = q.lower()
+    words = tokens(q)
+    groups = [words] if words else []
+    expanded = list(words)
+    for phrase in (phrase for meaning in meanings for phrase in meaning.split()):
+        phrase_words = tokens(phrase)
+        expanded.extend(phrase_words)
+        if phrase_words:
+            groups.append(phrase_words)
+    expanded.extend(bigrams(q))
+    prefixes = [q.strip()] if _LETTERS.match(q.strip()) else []
+    any_words = list(dict.fromkeys(expanded))[:MAX_QUERY_TOKENS]
+    return _Query(any_words, [group[:8] for group in groups[:8]], prefixes)
+
+
+def _fts5_match(query: _Query) -> tuple[str, str]:
+    quoted = [f'"{word}"' for word in query.any_words] + [f'"{prefix}"*' for prefix in query.prefixes]
+    every = ["(" + " AND ".join(f'"{word}"' for word in group) + ")" for group in query.all_groups]
+    return " OR ".join(quoted), " OR ".join(every)
+
+
+def _tsquery(query: _Query) -> tuple[str, str]:
+    any_part = [f"'{word}'" for word in query.any_words] + [f"'{prefix}':*" for prefix in query.prefixes]
+    every = ["(" + " & ".join(f"'{word}'" for word in group) + ")" for group in query.all_groups]
+    return " | ".join(any_part), " | ".join(every)
+
+
+def _matches(query: _Query) -> tuple[str, list]:
+    """A CTE body yielding (id, rank, whole) for every document the query matches; whole = 1 when it holds every word
+    of the query or of one synonym's meaning."""
+    if query.empty:
+        return "SELECT id, 0.0 AS rank, 0 AS whole FROM catalog_searchdocument", []
+    if connection.vendor == "sqlite":
+        any_match, all_match = _fts5_match(query)
+        whole = f"rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" if all_match else "0"  # noqa: S608
+        scored = (
+            f"SELECT rowid AS id, -bm25({FTS_TABLE}, 4.0, 1.0) AS rank, {whole} AS whole "  # noqa: S608
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        )
+        params = [*([all_match] if all_match else []), any_match]
+    else:
+        any_match, all_match = _tsquery(query)
+        whole = "CASE WHEN d.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END" if all_match else "0"
+        scored = (
+            f"SELECT d.id, ts_rank(d.search_vector, to_tsquery('simple', %s)) AS rank, {whole} AS whole "  # noqa: S608
+            "FROM catalog_searchdocument d WHERE d.search_vector @@ to_tsquery('simple', %s)"
+        )
+        params = [any_match, *([all_match] if all_match else []), any_match]
+    # Relative cut-off: an OR of words also matches items sharing one common word (许可, 登记); keep those whose
+    # relevance is within reach of the best match, so a precise query lists its item and not half the catalogue.
+    relevance = f"s.rank * (1.0 + {ALL_WORDS_BOOST - 1.0} * s.whole)"
+    sql = (
+        f"SELECT id, rank, whole FROM (SELECT s.id, s.rank, s.whole, {relevance} AS relevance, "  # noqa: S608
+        f"MAX({relevance}) OVER () AS best FROM ({scored}) s) t WHERE relevance >= best * {RELEVANCE_CUTOFF}"
+    )
+    return sql, params
+
+
+def region_condition(region_code: str) -> tuple[str, list]:
+    """Documents valid for a person in `region_code`: their scope area is that code, one above it, or everywhere."""
+    code = region_code.strip()
+    areas = ["", code[:2] + "0000"]
+    if len(code) >= 4 and code[2:4] != "00":
+        areas.append(code[:4] + "00")
+    if len(code) >= 6 and code[4:6] != "00":
+        areas.append(code[:6])
+    marks = ", ".join(["%s"] * len(areas))
+    return f"d.region_code IN ({marks})", areas
+
+
+def _filters(*, region_code, organisation_id, item_type, audience, theme) -> dict[str, tuple[str, list]]:
+    """Each active filter as (SQL condition on d, params), keyed by the facet it narrows."""
+    conditions: dict[str, tuple[str, list]] = {}
+    if region_code:
+        conditions["region"] = region_condition(region_code)
+    if organisation_id:
+        conditions["organisation"] = ("d.organisation_id = %s", [int(organisation_id)])
+    if item_type:
+        conditions["item_type"] = ("d.item_type = %s", [item_type])
+    if audience:
+        conditions["audience"] = ("d.audience LIKE %s", [f"%{audience}%"])
+    if theme:
+        conditions["theme"] = (
+            "d.version_id IN (SELECT vt.itemversion_id FROM catalog_itemversion_themes vt "
+            "JOIN catalog_theme t ON t.id = vt.theme_id WHERE t.code = %s)",
+            [theme],
+        )
+    return conditions
+
+
+def _where(conditions: dict[str, tuple[str, list]], skip: str = "") -> tuple[str, list]:
+    parts = [(sql, params) for key, (sql, params) in conditions.items() if key != skip]
+    if not parts:
+        return "", []
+    return " WHERE " + " AND ".join(sql for sql, _params in parts), [p for _sql, params in parts for p in params]
+
+
+def _score_sql(has_query: bool) -> str:
+    if not has_query:
+        return "i.use_count"
+    use = f"(1.0 + i.use_count * 1.0 / (i.use_count + {USE_BOOST_HALF}))"
+    return f"m.rank * (1.0 + {ALL_WORDS_BOOST - 1.0} * m.whole) * {use}"
+
+
+def _hits(match_sql, match_params, conditions, has_query, limit, offset) -> tuple[list[Hit], int]:
+    where, params = _where(conditions)
+    sql = (
+        f"WITH m AS ({match_sql}) "  # noqa: S608
+        "SELECT d.item_id, i.code, d.name, d.item_type, d.organisation_id, o.name, d.region_code, "
+        f"COALESCE(r.name, ''), d.audience, i.use_count, {_score_sql(has_query)} AS score, COUNT(*) OVER () AS total "
+        "FROM m JOIN catalog_searchdocument d ON d.id = m.id "
+        "JOIN catalog_implementationitem i ON i.id = d.item_id "
+        "JOIN core_organisation o ON o.id = d.organisation_id "
+        "LEFT JOIN core_region r ON r.code = d.region_code"
+        f"{where} ORDER BY score DESC, d.name, d.item_id LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*match_params, *params, limit, offset])
+        rows = cursor.fetchall()
+    hits = [Hit(*row[:10], score=float(row[10] or 0)) for row in rows]
+    return hits, (rows[0][11] if rows else 0)
+
+
+def _facets(match_sql, match_params, conditions) -> dict[str, list[FacetValue]]:
+    """Counts by organisation, item type and region in one statement; each facet ignores its own filter."""
+    branches, params = [], []
+    for key, select, group in (
+        ("organisation", "CAST(d.organisation_id AS TEXT), MIN(o.name)", "d.organisation_id"),
+        ("item_type", "d.item_type, ''", "d.item_type"),
+        ("region", "d.region_code, MIN(COALESCE(r.name, ''))", "d.region_code"),
+    ):
+        where, where_params = _where(conditions, skip=key)
+        branches.append(
+            f"SELECT '{key}' AS facet, {select}, COUNT(*) AS n FROM m "  # noqa: S608
+            "JOIN catalog_searchdocument d ON d.id = m.id "
+            "JOIN core_organisation o ON o.id = d.organisation_id "
+            f"LEFT JOIN core_region r ON r.code = d.region_code{where} GROUP BY {group}"
+        )
+        params.extend(where_params)
+    sql = f"WITH m AS ({match_sql}) " + " UNION ALL ".join(branches) + " ORDER BY 1, 4 DESC, 2"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*match_params, *params])
+        rows = cursor.fetchall()
+    facets: dict[str, list[FacetValue]] = {"organisation": [], "item_type": [], "region": []}
+    for facet, value, label, count in rows:
+        facets[facet].append(FacetValue(str(value), _facet_label(facet, str(value), label), count))
+    return facets
+
+
+def _facet_label(facet: str, value: str, label: str) -> str:
+    if facet == "item_type":
+        return str(ItemType(value).label) if value in ItemType.values else value
+    if facet == "region" and not value:
+        return _("全国（跨省通办）")
+    return label or value
+
+
+def search(
+    q: str = "",
+    *,
+    region_code: str = "",
+    organisation_id: int | None = None,
+    item_type: str = "",
+    audience: str = "",
+    theme: str = "",
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResults:
+    """Published items matching the query and filters, best first, with facets: three SQL statements whatever the
+    query (synonyms, hits with the total, facets); two when the query is empty (browsing by filters, most used first).
+    """
+    q = (q or "").strip()[:MAX_QUERY_LENGTH]
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    page = max(1, int(page))
+    query = parse_query(q, _synonym_meanings(q) if q else [])
+    if q and query.empty:
+        return SearchResults([], 0, {"organisation": [], "item_type": [], "region": []}, 1, 1, [])
+    conditions = _filters(
+        region_code=region_code, organisation_id=organisation_id, item_type=item_type, audience=audience, theme=theme
+    )
+    match_sql, match_params = _matches(query)
+    hits, total = _hits(match_sql, match_params, conditions, bool(q), per_page, (page - 1) * per_page)
+    facets = _facets(match_sql, match_params, conditions)
+    pages = max(1, math.ceil(total / per_page)) if total else 1
+    return SearchResults(hits, total, facets, page, pages, query.any_words + query.prefixes)
