@@ -51,6 +51,13 @@ def _version(request, item_id: int, version_id: int) -> ItemVersion:
     return version
 
 
+def _bound(request) -> tuple:
+    """(data, files) for a form: bound on POST even when nothing was sent, so an empty POST shows its errors."""
+    if request.method == "POST":
+        return request.POST, request.FILES
+    return None, None
+
+
 def _child(version: ItemVersion, relation: str, child_id: int):
     child = getattr(version, relation).filter(pk=child_id).first()
     if child is None:
@@ -110,7 +117,7 @@ def item_create(request):
     """新建事项: the implementation item and its first draft, named after the basic item."""
     organisations = organisations_where(request.user, StaffRole.CATALOGUE_EDITOR).order_by("name")
     form = wf.ItemCreateForm(
-        request.POST or None, basic_items=BasicItem.objects.order_by("code"), organisations=organisations
+        *_bound(request)[:1], basic_items=BasicItem.objects.order_by("code"), organisations=organisations
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -325,7 +332,7 @@ def child_edit(request, item_id: int, version_id: int, relation: str, child_id: 
     version = _version(request, item_id, version_id)
     _require_editable(version)
     child = _child(version, relation, child_id) if child_id else None
-    form = kind["form"](request.POST or None, request.FILES or None, instance=child)
+    form = kind["form"](*_bound(request), instance=child)
     context = {
         "version": version,
         "item": version.item,
@@ -353,7 +360,7 @@ def child_delete(request, item_id: int, version_id: int, relation: str, child_id
     version = _version(request, item_id, version_id)
     _require_editable(version)
     child = _child(version, relation, child_id)
-    form = wf.ConfirmForm(request.POST or None)
+    form = wf.ConfirmForm(*_bound(request)[:1])
     if request.method == "POST" and form.is_valid():
         getattr(services, kind["delete"])(actor=request.user, **{kind["keyword"]: child})
         messages.success(request, kind["deleted"])
@@ -461,7 +468,7 @@ def _template_choices() -> list[tuple[str, str]]:
 def version_process(request, item_id: int, version_id: int):
     """流程: choose a shipped template or upload BPMN 2.0 XML; the stored process is shown as a readable outline."""
     version = _version(request, item_id, version_id)
-    form = wf.ProcessForm(request.POST or None, request.FILES or None, templates=_template_choices())
+    form = wf.ProcessForm(*_bound(request), templates=_template_choices())
     context = {"version": version, "item": version.item, "form": form, "outline": _outline(version)}
     if request.method == "GET":
         return render(request, TEMPLATES + "version_process.html", context)
@@ -638,7 +645,7 @@ def item_retire(request, version_id: int):
     item = version.item
     if item.published_version_id != version.pk:
         raise DomainError(CatalogError.WRONG_STATUS)
-    form = wf.RetireForm(request.POST or None)
+    form = wf.RetireForm(*_bound(request)[:1])
     if request.method == "POST" and form.is_valid():
         services.item_retire(actor=request.user, item=item, reason=form.cleaned_data["reason"].strip())
         messages.success(request, _("事项已取消，不再对外公布；历史版本仍保留。"))
