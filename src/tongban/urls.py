@@ -20,6 +20,7 @@ urlpatterns = [
     path("display-preferences", core_views.display_preferences_update, name="display-preferences"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tongban.accounts.urls")),
+    path("workbench/catalog/", include("tongban.catalog.urls_workbench")),  # editors and reviewers (views_workbench.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.
     path("", include("tongban.accounts.oidc_urls")),
     path("", core_views.home, name="home"),
