@@ -296,10 +296,19 @@ def export_xlsx(items) -> bytes:
         for each in workbook.worksheets:
             for cell in each[1]:
                 cell.font = Font(bold=True)
+            _text_not_formulas(each)
             each.freeze_panes = "B2"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _text_not_formulas(sheet) -> None:
+    """Text that starts with "=" stays text: openpyxl would store it as a formula that Excel runs when opened."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -323,3 +323,20 @@ def test_import_command_refuses_a_non_editor_and_reports_errors(food, people, tm
         call_command("catalog_import", str(path), organisation=food.organisation.uscc, actor="editor")
     assert failed.value.code == 1
     assert written() == before
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_excel(food, people, second_basic):
+    from tongban.catalog import services
+    from tongban.catalog.tests.lifecycle_fixtures import COMPLETE_GUIDE
+
+    other = services.item_create(
+        actor=people["editor"], basic_item=second_basic, organisation=food.organisation, exercise_level="4"
+    )
+    guide = {**COMPLETE_GUIDE, "consultation": '=HYPERLINK("http://x","y")'}
+    services.version_create(actor=people["editor"], item=other, **guide)
+    data = transfer.export_xlsx([other])
+    sheet = workbook(data)["事项"]
+    cell = sheet.cell(2, column(sheet, "咨询方式"))
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","y")'
+    report = transfer.import_xlsx(actor=people["editor"], data=data, organisation=food.organisation)
+    assert report.imported and latest(other).consultation == '=HYPERLINK("http://x","y")'
