@@ -15,6 +15,7 @@ from django.utils import timezone
 from tongban.accounts import enterprises, realname, registries
 from tongban.accounts import services as accounts_services
 from tongban.accounts.models import User, UserKind
+from tongban.catalog.demo import seed_catalog
 from tongban.core import calendar
 from tongban.core import services as core_services
 from tongban.core.errors import CoreError, DomainError
@@ -208,6 +209,7 @@ def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
         _verified_people()
         _enterprise_bindings_and_agents()
         _oidc_clients()
+    seed_catalog(say)  # the demo catalogue (catalog/demo.py): items published through the lifecycle, bundles
     say(f"节假日安排：{calendar_result}")
     say(
         f"演示县已就绪：机构 {Organisation.objects.count()} 个，"

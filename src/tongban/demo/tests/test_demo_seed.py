@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from tongban.accounts.models import StaffAssignment, User, UserKind
+from tongban.catalog import demo as catalog_demo
 from tongban.core import audit
 from tongban.core.models import AuditEntry, HallWindow, Organisation, Region
 from tongban.demo import data
@@ -22,7 +23,8 @@ def test_demo_seed_builds_the_county_and_is_idempotent():
     assert Organisation.objects.filter(kind="department").count() == 9
     assert Organisation.objects.filter(kind="service_hall").count() == 1
     assert HallWindow.objects.filter(hall__kind="service_hall").count() == len(data.HALL_WINDOWS)
-    assert User.objects.filter(kind=UserKind.STAFF).count() == len(data.STAFF)
+    catalogue_editors = len(catalog_demo.NEW_EDITOR_USERNAMES)  # one per department (catalog/demo.py)
+    assert User.objects.filter(kind=UserKind.STAFF).count() == len(data.STAFF) + catalogue_editors
     assert User.objects.filter(kind=UserKind.PERSON).count() == len(data.PEOPLE)
     assert User.objects.filter(kind=UserKind.ENTERPRISE).count() == len(data.ENTERPRISES)
     assert set(StaffAssignment.objects.values_list("role", flat=True)) == {
