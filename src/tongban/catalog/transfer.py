@@ -204,6 +204,12 @@ def _records(items) -> list[dict]:
     items = (
         ImplementationItem.objects.filter(pk__in=[item.pk for item in items])
         .select_related("basic_item", "published_version__process")
+        .prefetch_related(
+            "published_version__themes",
+            "published_version__materials",
+            "published_version__fees",
+            "published_version__faqs",
+        )
         .order_by("code")
     )
     records = []
