@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from tongban.api import api
+from tongban.catalog import views_portal as catalog_portal_views
 from tongban.core import views as core_views
 
 admin.site.site_header = _("通办政务服务平台管理后台")
@@ -20,10 +21,11 @@ urlpatterns = [
     path("display-preferences", core_views.display_preferences_update, name="display-preferences"),
     path("admin/", admin.site.urls),
     path("accounts/", include("tongban.accounts.urls")),
+    path("services/", include("tongban.catalog.urls")),  # public portal (catalog/views_portal.py)
     path("workbench/catalog/", include("tongban.catalog.urls_workbench")),  # editors and reviewers (views_workbench.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.
     path("", include("tongban.accounts.oidc_urls")),
-    path("", core_views.home, name="home"),
+    path("", catalog_portal_views.home, name="home"),  # the portal's front door
 ]
 
 handler403 = "tongban.core.views.error_403"

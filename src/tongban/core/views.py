@@ -1,4 +1,4 @@
-"""Pages of the foundation: home, display preferences, health probes and the error pages."""
+"""Pages of the foundation: display preferences, health probes and the error pages (home: catalog/views_portal.py)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from tongban.core.selectors import service_points
 from tongban.core.templatetags.shell import PREFERENCE_COOKIES
 
 PREFERENCE_MAX_AGE = 365 * 24 * 3600
-
-
-def home(request):
-    """The front door: what the platform is, how to get help now, and where staff and developers go."""
-    return render(request, "core/home.html", {"service_points": service_points()})
 
 
 @require_POST

@@ -1,0 +1,405 @@
+# ruff: noqa: F811 — pytest fixtures imported from lifecycle_fixtures are used as arguments
+"""The public portal through the test client: home, search, browse, guide, downloads, 收藏, region choice.
+
+Items are published through the lifecycle services (lifecycle_fixtures), which also index them for search.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from tongban.accounts import services as account_services
+from tongban.accounts.models import UserKind
+from tongban.catalog import search, services
+from tongban.catalog.models import ExerciseLevel, Favourite, ImplementationItem, ItemType, Theme
+from tongban.catalog.portal import valid_in_region
+from tongban.catalog.tests.lifecycle_fixtures import (  # noqa: F401 — fixtures
+    COMPLETE_GUIDE,
+    FORM_SCHEMA,
+    FORM_UI,
+    MATERIAL,
+    county,
+    item,
+    people,
+    process_definition,
+    published,
+)
+from tongban.core import services as core_services
+from tongban.core.models import AuditEntry
+
+PASSWORD = "Qiang-Mima-2026"
+
+
+@pytest.fixture(autouse=True)
+def _portal_setup(settings, tmp_path):
+    settings.TONGBAN_REGION_CODE = "330122"
+    settings.MEDIA_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    yield
+    translation.deactivate()
+
+
+def _item(people, organisation, *, name, main, item_type=ItemType.LICENSING):
+    basic = services.basic_item_create(
+        actor=people["editor"],
+        source="33",
+        item_type=item_type,
+        department_code="07" if organisation.name.endswith("市场监督管理局") else "12",
+        main_number=main,
+        sub_number="000",
+        name=name,
+        legal_basis="依据",
+    )
+    return services.item_create(
+        actor=people["editor"], basic_item=basic, organisation=organisation, exercise_level=ExerciseLevel.COUNTY
+    )
+
+
+def _draft(item, editor, process, **overrides):
+    """A complete draft like lifecycle_fixtures.complete_draft, sharing one stored process definition."""
+    version = services.version_create(actor=editor, item=item, **{**COMPLETE_GUIDE, **overrides})
+    services.material_save(actor=editor, version=version, **MATERIAL)
+    services.version_set_process(actor=editor, version=version, process=process)
+    services.version_set_form(actor=editor, version=version, schema=FORM_SCHEMA, ui=FORM_UI)
+    return version
+
+
+@pytest.fixture
+def catalogue(county, people, item):
+    """食品经营许可证核发 (with a blank form and a FAQ) and 高龄津贴申领 (theme 养老服务), both published; one draft."""
+    search.seed_synonyms()
+    town = core_services.region_create(actor=None, code="330122100", name="城南街道")
+    elderly = Theme.objects.create(code="elderly", name="养老服务", audience=Theme.Audience.PERSON, order=1)
+    Theme.objects.create(code="start-business", name="开办企业", audience=Theme.Audience.ENTERPRISE, order=1)
+
+    process = process_definition()
+    food_version = _draft(
+        item,
+        people["editor"],
+        process,
+        name="食品经营许可证核发",
+        item_type=ItemType.LICENSING,
+        legal_basis="《食品安全法》第三十五条",
+    )
+    services.material_save(
+        actor=people["editor"],
+        version=food_version,
+        material=food_version.materials.get(),
+        blank_form=SimpleUploadedFile("shenqingshu.docx", b"blank form bytes"),
+    )
+    services.faq_save(actor=people["editor"], version=food_version, question="要多少天？", answer="承诺 5 个工作日。")
+    food = published(item, people["editor"], people["reviewer"], version=food_version)
+
+    allowance_item = _item(people, county["amr"], name="高龄津贴申领", main="002", item_type=ItemType.BENEFIT)
+    allowance_version = _draft(
+        allowance_item,
+        people["editor"],
+        process,
+        name="高龄津贴申领",
+        item_type=ItemType.BENEFIT,
+        legal_basis="《浙江省高龄津贴发放办法》",
+        consultation="桐庐县民政局 0571-64221234",
+        visits=0,
+        service_object=["person"],
+    )
+    services.version_set_themes(actor=people["editor"], version=allowance_version, themes=[elderly])
+    allowance = published(allowance_item, people["editor"], people["reviewer"], version=allowance_version)
+
+    draft_item = _item(people, county["amr"], name="未公布的事项", main="003")
+    _draft(draft_item, people["editor"], process, name="未公布的事项", item_type=ItemType.LICENSING)
+    return {
+        "food": ImplementationItem.objects.get(pk=food.item_id),
+        "allowance": ImplementationItem.objects.get(pk=allowance.item_id),
+        "draft": draft_item,
+        "town": town,
+        "elderly": elderly,
+    }
+
+
+def _person(username="lilaoban"):
+    return account_services.user_create(
+        actor=None, kind=UserKind.PERSON, username=username, display_name="李老板", password=PASSWORD
+    )
+
+
+# --- Home ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_home_has_search_themes_departments_most_used_and_region_choice(client, catalogue, django_assert_num_queries):
+    ImplementationItem.objects.filter(pk=catalogue["allowance"].pk).update(use_count=9)
+    # region, service points, deployment regions, themes, departments, most used: six whatever the catalogue holds.
+    with django_assert_num_queries(6):
+        html = client.get("/").content.decode()
+    assert '<form class="search-form" method="get" action="/services/search/" role="search">' in html
+    assert '<label for="search-q" class="search-label">搜索办事事项</label>' in html
+    assert '<a href="/services/themes/elderly/">养老服务</a>' in html
+    assert '<a href="/services/themes/start-business/">开办企业</a>' in html
+    amr = catalogue["food"].organisation
+    assert f'<a href="/services/departments/{amr.pk}/">桐庐县市场监督管理局</a>' in html
+    popular = re.findall(r'<a href="/services/items/[^"]+/">([^<]+)</a>', html.split('id="popular-title"')[1])
+    assert popular[:2] == ["高龄津贴申领", "食品经营许可证核发"]
+    assert "未公布的事项" not in html
+    assert '<option value="330122100">城南街道</option>' in html
+    assert 'href="tel:12345"' in html
+
+
+@pytest.mark.django_db
+def test_region_choice_is_a_cookie_that_filters_lists(client, catalogue):
+    response = client.post("/services/region/", {"region": "330122100", "next": "/services/themes/elderly/?region=1"})
+    assert response.status_code == 303
+    assert response["Location"] == "/services/themes/elderly/"
+    assert response.cookies["tb_region"].value == "330122100"
+    html = client.get("/").content.decode()
+    assert '<option value="330122100" selected>城南街道</option>' in html
+    assert "只显示在城南街道可以办理的事项" in html
+    # 全县通办 items of the county are valid in the town.
+    assert "高龄津贴申领" in client.get("/services/themes/elderly/").content.decode()
+
+    refused = client.post("/services/region/", {"region": "110101", "next": "https://evil.example/"})
+    assert refused["Location"] == "/"
+    assert "tb_region" not in refused.cookies
+
+
+@pytest.mark.django_db
+def test_items_valid_in_a_region_follow_the_service_scope(catalogue):
+    in_town = ImplementationItem.objects.filter(valid_in_region("330122100"), published_version__isnull=False)
+    assert sorted(in_town.values_list("published_version__name", flat=True)) == ["食品经营许可证核发", "高龄津贴申领"]
+    other_county = ImplementationItem.objects.filter(valid_in_region("330182100"), published_version__isnull=False)
+    assert list(other_county) == []
+    # 全省通办 reaches every county of the province.
+    catalogue["food"].published_version.__class__.objects.filter(pk=catalogue["food"].published_version_id).update(
+        service_scope="province"
+    )
+    assert [i.pk for i in ImplementationItem.objects.filter(valid_in_region("330182100"))] == [catalogue["food"].pk]
+
+
+# --- Search --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_search_in_own_words_keeps_query_and_offers_facets(client, catalogue):
+    html = client.get("/services/search/", {"q": "开饭店要办什么证"}).content.decode()
+    assert 'value="开饭店要办什么证"' in html
+    # Both fixtures share the material 食品经营许可申请书, so both match; the item named for it ranks first.
+    assert "找到 2 个与“开饭店要办什么证”有关的事项" in html
+    food = catalogue["food"]
+    titles = re.findall(r'<h2 class="item-title"><a href="([^"]+)">([^<]+)</a></h2>', html)
+    assert titles[0] == (f"/services/items/{food.code}/", "食品经营许可证核发")
+    amr = food.organisation
+    assert f"department={amr.pk}" in html
+    assert "按事项类型" in html
+
+
+@pytest.mark.django_db
+def test_search_facet_link_filters_and_can_be_removed(client, catalogue):
+    html = client.get("/services/search/", {"q": "许可 津贴", "type": ItemType.BENEFIT}).content.decode()
+    assert "高龄津贴申领" in html
+    assert "食品经营许可证核发" not in html
+    assert 'aria-current="true"' in html
+    assert "取消筛选" in html
+
+
+@pytest.mark.django_db
+def test_search_with_nothing_found_suggests_themes_and_12345(client, catalogue):
+    html = client.get("/services/search/", {"q": "宇宙飞船驾驶证"}).content.decode()
+    assert "没有找到与“宇宙飞船驾驶证”有关的事项。" in html
+    assert '<a href="/services/themes/">按主题找事项</a>' in html
+    assert '<a href="/services/themes/elderly/">养老服务</a>' in html
+    assert html.count('href="tel:12345"') >= 2
+
+
+@pytest.mark.django_db
+def test_search_page_runs_constant_queries(client, catalogue, django_assert_num_queries):
+    # region, deployment regions, synonyms, hits, facets.
+    with django_assert_num_queries(5):
+        client.get("/services/search/", {"q": "食品经营"})
+    with django_assert_num_queries(5):
+        client.get("/services/search/", {"q": "许可 津贴 老人"})
+
+
+# --- Browse --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_browse_by_department_theme_type_and_region(client, catalogue):
+    amr = catalogue["food"].organisation
+    html = client.get("/services/departments/").content.decode()
+    assert (
+        f'<a href="/services/departments/{amr.pk}/">桐庐县市场监督管理局</a> <span class="count">2 个事项</span>'
+        in html
+    )
+    html = client.get(f"/services/departments/{amr.pk}/").content.decode()
+    assert "共 2 个事项" in html
+    html = client.get("/services/themes/elderly/").content.decode()
+    assert "<h1>养老服务</h1>" in html and "高龄津贴申领" in html and "食品经营许可证核发" not in html
+    html = client.get("/services/types/").content.decode()
+    assert '<a href="/services/types/01/">行政许可</a> <span class="count">1 个事项</span>' in html
+    html = client.get("/services/types/05/").content.decode()
+    assert "高龄津贴申领" in html
+    html = client.get("/services/regions/330122100/").content.decode()
+    assert "<h1>城南街道</h1>" in html and "共 2 个事项" in html
+    assert client.get("/services/types/99/").status_code == 404
+    assert client.get("/services/regions/110101/").status_code == 404
+    assert client.get("/services/themes/no-such-theme/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_browse_empty_state_and_pagination(client, catalogue, settings):
+    Theme.objects.create(code="marriage", name="婚姻登记", audience=Theme.Audience.PERSON, order=2)
+    html = client.get("/services/themes/marriage/").content.decode()
+    assert "这里还没有可以办理的事项。" in html
+    assert 'href="tel:12345"' in html
+
+    from tongban.catalog import views_portal
+
+    settings.DEBUG = False
+    original = views_portal.PER_PAGE
+    views_portal.PER_PAGE = 1
+    try:
+        amr = catalogue["food"].organisation
+        first = client.get(f"/services/departments/{amr.pk}/").content.decode()
+        second = client.get(f"/services/departments/{amr.pk}/", {"page": 2}).content.decode()
+    finally:
+        views_portal.PER_PAGE = original
+    assert "第 1 页，共 2 页" in first and 'href="?page=2" rel="next"' in first
+    assert "第 2 页，共 2 页" in second and 'href="?page=1" rel="prev"' in second
+
+
+# --- Guide ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_guide_shows_every_section_and_counts_the_visit(client, catalogue):
+    food = catalogue["food"]
+    response = client.get(f"/services/items/{food.code}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    for title in (
+        "基本信息",
+        "受理条件",
+        "申请材料",
+        "办理流程",
+        "办理时限",
+        "收费标准",
+        "设定依据",
+        "办理地点和时间",
+        "咨询和监督",
+        "常见问题",
+    ):
+        assert re.search(rf'<h2 id="[a-z]+-title">{title}</h2>', html), title
+    assert "<strong>最多跑一次</strong>" in html
+    assert "网上可提交申请和材料预审，再到现场办理" in html
+    assert "20 个工作日" in html and "5 个工作日" in html
+    assert "全县通办（桐庐县）" in html
+    assert "需先完成实名认证（在线核验姓名和身份证号）" in html
+    assert 'href="tel:057164612345"' in html
+    assert "要多少天？" in html
+    assert "下载空白表格" in html
+    # Applying online and appointments do not exist yet: no button for them, never a dead link.
+    actions = html.split('<div class="actions no-print">')[1].split("</div>")[0]
+    assert re.findall(r">([^<>]+)</(?:a|button)>", actions) == ["咨询 057164612345", "收藏", "打印版"]
+    assert ImplementationItem.objects.get(pk=food.pk).use_count == 1
+
+
+@pytest.mark.django_db
+def test_guide_query_count_is_constant_and_bots_do_not_count(client, catalogue, people, django_assert_num_queries):
+    food, allowance = catalogue["food"], catalogue["allowance"]
+    # region, item, version, materials, fees, faqs, themes, use_count update (anonymous: no favourite lookup).
+    with django_assert_num_queries(8):
+        client.get(f"/services/items/{food.code}/")
+    with django_assert_num_queries(8):
+        client.get(f"/services/items/{allowance.code}/")
+    client.get(f"/services/items/{food.code}/", HTTP_USER_AGENT="Baiduspider/2.0")
+    assert ImplementationItem.objects.get(pk=food.pk).use_count == 1
+
+
+@pytest.mark.django_db
+def test_unpublished_item_has_no_guide_or_download(client, catalogue):
+    draft = catalogue["draft"]
+    response = client.get(f"/services/items/{draft.code}/")
+    assert response.status_code == 404
+    assert "事项不存在或尚未公布" in response.content.decode()
+    assert client.get("/services/items/NO-SUCH-CODE/").status_code == 404
+    assert ImplementationItem.objects.get(pk=draft.pk).use_count == 0
+
+
+@pytest.mark.django_db
+def test_print_version_hides_buttons(client, catalogue):
+    html = client.get(f"/services/items/{catalogue['food'].code}/", {"print": "1"}).content.decode()
+    assert 'class="guide print-view"' in html
+    assert "本页目录" not in html and "收藏</button>" not in html
+    assert "返回办事指南" in html
+
+
+# --- Downloads -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_blank_form_download_has_a_safe_filename(client, catalogue):
+    food = catalogue["food"]
+    material = food.published_version.materials.get()
+    response = client.get(f"/services/items/{food.code}/materials/{material.pk}/form/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"blank form bytes"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=utf-8''")
+    assert "%E9%A3%9F%E5%93%81%E7%BB%8F%E8%90%A5%E8%AE%B8%E5%8F%AF%E7%94%B3%E8%AF%B7%E4%B9%A6" in disposition
+    assert disposition.endswith(".docx")
+    # No sample uploaded, an unknown kind, a material of another item: nothing to download.
+    assert client.get(f"/services/items/{food.code}/materials/{material.pk}/sample/").status_code == 404
+    assert client.get(f"/services/items/{food.code}/materials/{material.pk}/other/").status_code == 404
+    allowance = catalogue["allowance"]
+    assert client.get(f"/services/items/{allowance.code}/materials/{material.pk}/form/").status_code == 404
+
+
+def test_safe_filename_strips_what_could_break_the_header():
+    from tongban.catalog.views_portal import _safe_filename
+
+    assert _safe_filename('申请书"; filename=../../etc/passwd\r\n') == "申请书 filename=....etcpasswd"
+    assert _safe_filename("...") == "download"
+
+
+# --- 收藏 ------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_favourite_needs_sign_in_and_changes_nothing_until_then(client, catalogue):
+    food = catalogue["food"]
+    response = client.post(f"/services/items/{food.code}/favourite/")
+    assert response.status_code == 303
+    assert response["Location"] == f"/accounts/sign-in/?next=%2Fservices%2Fitems%2F{food.code}%2F"
+    assert Favourite.objects.count() == 0
+    assert client.get("/services/favourites/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_favourite_toggles_for_a_signed_in_person_and_is_audited(client, catalogue):
+    person = _person()
+    client.force_login(person)
+    food = catalogue["food"]
+    response = client.post(f"/services/items/{food.code}/favourite/")
+    assert response.status_code == 303 and response["Location"] == f"/services/items/{food.code}/"
+    assert list(Favourite.objects.values_list("user_id", "item_id")) == [(person.pk, food.pk)]
+    assert AuditEntry.objects.filter(action="catalog.favourite_add", object_id=str(food.pk), actor=person).count() == 1
+    html = client.get(f"/services/items/{food.code}/").content.decode()
+    assert "已收藏（点击取消）" in html and "已加入我的收藏。" in html
+    listing = client.get("/services/favourites/").content.decode()
+    assert f'<a href="/services/items/{food.code}/">食品经营许可证核发</a>' in listing
+
+    client.post(f"/services/items/{food.code}/favourite/", {"next": "/services/favourites/"})
+    assert Favourite.objects.count() == 0
+    assert AuditEntry.objects.filter(action="catalog.favourite_remove").count() == 1
+    assert "您还没有收藏事项" in client.get("/services/favourites/").content.decode()
+
+
+@pytest.mark.django_db
+def test_favourite_of_an_unpublished_item_is_refused(client, catalogue):
+    client.force_login(_person())
+    response = client.post(f"/services/items/{catalogue['draft'].code}/favourite/")
+    assert response.status_code == 404
+    assert Favourite.objects.count() == 0
