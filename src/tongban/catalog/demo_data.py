@@ -617,6 +617,72 @@ ITEMS: list[ItemSpec] = [
             "express_delivery": True,
         },
     ),
+    ItemSpec(
+        key="company_deregistration",
+        name="企业注销登记",
+        item_type="01",
+        organisation="amr",
+        department="amr",
+        main_number="032",
+        legal_basis=(
+            f"{REGISTRATION_REGULATION}第三十一条至第三十四条（含简易注销）；\n"
+            "《中华人民共和国公司法》关于公司解散和清算的规定。"
+        ),
+        service_object=["enterprise"],
+        acceptance_conditions=(
+            "企业因解散、被宣告破产或者其他法定事由需要终止，已依法完成清算；未发生债权债务或者已将债权债务"
+            "清偿完结、未开业或者无债权债务的，可申请简易注销（公示期 20 日）。"
+        ),
+        procedure=(
+            "1. 网上或窗口提交注销申请（税务、社保、海关等清税清费信息一网获取）；2. 登记机关审查；"
+            "3. 准予注销，收缴营业执照。"
+        ),
+        statutory=_days(3, "自受理之日起 3 个工作日内作出决定"),
+        promised=_days(1, "简易注销公示期满后 1 个工作日内办结"),
+        case_type="promised",
+        process="single_department",
+        materials=[
+            material("企业注销登记申请书", "法定代表人或清算组负责人签署", paper_copies=1, paper_size="A4"),
+            material(
+                "清算报告或全体投资人承诺书",
+                "一般注销提交经确认的清算报告；简易注销提交全体投资人承诺书",
+                paper_copies=1,
+                paper_size="A4",
+            ),
+            material(
+                "清税信息",
+                "由税务部门推送清税信息，免于提交清税证明",
+                material_type="electronic",
+                material_form="electronic",
+                source="government",
+                registry="tax.clearance",
+            ),
+            business_licence(),
+        ],
+        form=enterprise_form(
+            (
+                "注销信息",
+                [
+                    Field("deregistration_kind", "注销方式", "choice", choices=("一般注销", "简易注销")),
+                    Field("reason", "注销原因", "choice", choices=("决议解散", "章程规定的营业期限届满", "其他")),
+                    Field("liquidator", "清算组负责人", required=False, max_length=50),
+                ],
+            ),
+        ),
+        themes=["exit"],
+        faqs=[
+            faq("什么情况可以简易注销？", "未发生债权债务或者已将债权债务清偿完结、未开业或者无债权债务的企业。"),
+            faq("注销前要先去税务局吗？", "不用。注销申请提交后，税务等部门的清税信息通过平台共享，无需另行提交证明。"),
+        ],
+        result=("文书", "准予注销登记通知书", ""),
+        elements={
+            "handling_forms": ["window", "online"],
+            "online_depth": 4,
+            "visits": 0,
+            "place": hall_place("3 号综合受理窗口（企业开办）"),
+            "service_scope": "city",
+        },
+    ),
     # ---------------------------------------------------------------------------------------------------- 卫生健康局
     ItemSpec(
         key="public_place_hygiene",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tongban.catalog import demo, demo_data, forms_schema, validation
+from tongban.catalog import demo, demo_data, forms_schema, search, validation
 from tongban.catalog.models import (
     BasicItem,
     Bundle,
@@ -52,6 +52,7 @@ def test_the_demo_catalogue(seeded):
     _check_materials_the_government_holds_name_where_they_come_from()
     _check_themes_and_bundles()
     _check_demo_forms_accept_a_good_application_and_name_a_bad_id_number()
+    _check_people_find_items_in_their_own_words()
 
 
 def _published(name: str) -> ItemVersion:
@@ -207,3 +208,13 @@ def _check_demo_forms_accept_a_good_application_and_name_a_bad_id_number():
     assert forms_schema.validate_submission(schema, good) == {}
     problems = forms_schema.validate_submission(schema, {**good, "father_id_number": "12345"})
     assert problems == {"father_id_number": ["父亲身份证号码的格式不正确，请填写 18 位公民身份号码"]}
+
+
+def _check_people_find_items_in_their_own_words():
+    for query, expected in (
+        ("开饭店", "食品经营许可证核发"),
+        ("上户口", "户口登记（出生）"),
+        ("低保", "最低生活保障审批"),
+        ("spjy", "食品经营许可证核发"),
+    ):
+        assert search.search(query).items[0].name == expected, query
