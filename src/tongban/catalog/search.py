@@ -588,7 +588,10 @@ def _hits(match_sql, match_params, conditions, has_query, limit, offset) -> tupl
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match_params, *params, limit, offset])
         rows = cursor.fetchall()
-    hits = [Hit(*row[:10], score=float(row[10] or 0)) for row in rows]
+    hits = [
+        Hit(*row[:7], row[7] or _facet_label("region", row[6], ""), *row[8:10], score=float(row[10] or 0))
+        for row in rows
+    ]
     return hits, (rows[0][11] if rows else 0)
 
 
