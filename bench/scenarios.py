@@ -7,6 +7,7 @@ is reported as skipped, not as errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 CEILING_PREFIX = "/__bench__/"
 
@@ -36,12 +37,62 @@ CEILING_INSERT = Scenario(
     ceiling=True,
 )
 
+# Catalogue search and guide (issue 4). The region is the demo county; the guide is the demo county's
+# 食品经营许可证核发 (its code is fixed by the demo data). Searches run over whatever the database holds: the figures in
+# docs/performance.md were taken after `manage.py catalog_generate --items 50000`.
+DEMO_COUNTY = "330122"
+DEMO_FOOD_LICENCE = "11330122002500017D4000117001000"
+
+
+def _catalog_query(**params: str) -> str:
+    return "/api/v1/catalog/items?" + urlencode(params)
+
+
+def _search_page(**params: str) -> str:
+    return "/services/search/?" + urlencode(params)
+
+
+CATALOG_SCENARIOS = (
+    Scenario(
+        name="search-colloquial",
+        path=_catalog_query(q="我想开个小饭馆", region=DEMO_COUNTY),
+        description="事项搜索 API：群众说法（同义词）+ 所在地 / search API, colloquial words through synonyms, region",
+    ),
+    Scenario(
+        name="search-initials",
+        path=_catalog_query(q="spjy", region=DEMO_COUNTY),
+        description="事项搜索 API：拼音首字母 / search API, pinyin initials, region",
+    ),
+    Scenario(
+        name="search-typo",
+        path=_catalog_query(q="食品经荣许可"),
+        description="事项搜索 API：错别字、全国不限地区 / search API, a wrong character, no region (widest match)",
+    ),
+    Scenario(
+        name="search-page",
+        path=_search_page(q="开饭店"),
+        description="搜索结果页 / portal search results page",
+    ),
+    Scenario(
+        name="guide-page",
+        path=f"/services/items/{DEMO_FOOD_LICENCE}/",
+        description="办事指南页 / guide page of one item",
+    ),
+    Scenario(
+        name="api-item",
+        path=f"/api/v1/catalog/items/{DEMO_FOOD_LICENCE}",
+        description="办事指南 API / guide API of one item",
+    ),
+)
+
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
         Scenario(name="home", path="/", description="首页 / home page (template render)"),
         Scenario(name="healthz", path="/healthz", description="存活探针 / liveness probe (SELECT 1)"),
         Scenario(name="api-regions", path="/api/v1/core/regions", description="区划列表 API / regions list API"),
+        *CATALOG_SCENARIOS,
         CEILING_CONSTANT,
         CEILING_INSERT,
     )
