@@ -15,6 +15,7 @@ from tongban.catalog.models import ExerciseLevel, ItemType, VersionStatus
 from tongban.catalog.tests.lifecycle_fixtures import COMPLETE_GUIDE, FORM_SCHEMA, FORM_UI
 from tongban.core import services as core_services
 from tongban.core.models import OrganisationKind
+from tongban.core.tests.e2e.conftest import PHONE
 from tongban.core.tests.identifiers import uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -68,14 +69,14 @@ def _staff(username, name, *grants):
     return user
 
 
-def _signed_in_page(open_page, live_server, user):
+def _signed_in_page(open_page, live_server, user, **options):
     """A browser signed in as `user` with the second factor passed (the session the dynamic-code page leaves)."""
     client = Client()
     client.force_login(user)
     session = client.session
     session["second_factor_verified"] = True
     session.save()
-    page = open_page()
+    page = open_page(**options)
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url}]
     )
@@ -89,7 +90,7 @@ def _accessible(page):
 
 def test_editor_drafts_reviewer_returns_editor_fixes_reviewer_publishes(open_page, live_server, world):
     item, version = world["item"], world["version"]
-    qian = _signed_in_page(open_page, live_server, world["qian"])
+    qian = _signed_in_page(open_page, live_server, world["qian"], viewport=PHONE)  # she works on a phone too
     p = qian.page
 
     # 我的事项 → the draft; what is missing is listed and shown on the field.
