@@ -113,7 +113,8 @@ def _form_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
 
 
 def _process_name(version: ItemVersion) -> str:
-    return version.process.name if version.process_id else ""
+    """The process's name with the start of its content hash: two uploads of one name still read differently."""
+    return f"{version.process.name}（{version.process.content_hash[:8]}）" if version.process_id else ""
 
 
 def _process_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:

@@ -204,7 +204,9 @@ def _forms_schema_module():
     """catalog.forms_schema when it is installed in this checkout (it is built beside this module)."""
     try:
         return importlib.import_module("tongban.catalog.forms_schema")
-    except ModuleNotFoundError:
+    except ModuleNotFoundError as error:
+        if error.name != "tongban.catalog.forms_schema":
+            raise
         return None
 
 

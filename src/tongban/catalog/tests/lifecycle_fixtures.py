@@ -71,9 +71,10 @@ def staff(username: str, *grants) -> User:
 
 def process_definition(key: str = "p1") -> ProcessDefinition:
     """A stored process definition row (its content does not matter to the lifecycle rules)."""
-    return ProcessDefinition.objects.create(
-        content_hash=key.ljust(64, "0"), process_id=key, name="承办→审核→审批", bpmn_xml="<definitions/>"
-    )
+    return ProcessDefinition.objects.get_or_create(
+        content_hash=key.ljust(64, "0"),
+        defaults={"process_id": key, "name": "承办→审核→审批", "bpmn_xml": "<definitions/>"},
+    )[0]
 
 
 @pytest.fixture
@@ -134,8 +135,7 @@ def complete_draft(item, editor, **overrides):
     version = services.version_create(actor=editor, item=item, **{**COMPLETE_GUIDE, **overrides})
     services.material_save(actor=editor, version=version, **MATERIAL)
     services.version_set_process(actor=editor, version=version, process=process_definition())
-    services.version_set_form(actor=editor, version=version, schema=FORM_SCHEMA, ui=FORM_UI)
-    return version
+    return services.version_set_form(actor=editor, version=version, schema=FORM_SCHEMA, ui=FORM_UI)
 
 
 def published(item, editor, reviewer, version=None):

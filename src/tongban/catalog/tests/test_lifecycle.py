@@ -3,7 +3,10 @@
 Every refusal is checked to change nothing: the rows, and the audit log, stay as they were.
 """
 
+import threading
+
 import pytest
+from django.db import connection
 
 from tongban.catalog import access, services
 from tongban.catalog.errors import CatalogError
@@ -348,6 +351,38 @@ def test_racing_publications_in_order_still_leave_one_published(item, people):
     assert item.versions.filter(status=VersionStatus.PUBLISHED).count() == 1
     assert dict(item.versions.values_list("number", "status")) == {1: "superseded", 2: "superseded", 3: "published"}
     assert ImplementationItem.objects.get(pk=item.pk).published_version_id == v3.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_publishing_two_versions_at_once_leave_exactly_one_published(item, people):
+    _v1, v2, v3 = _two_approved_versions(item, people)
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def publish(version, reviewer):
+        try:
+            barrier.wait()
+            services.version_publish(actor=reviewer, version=version)
+            outcomes[version.number] = "published"
+        except DomainError as error:
+            outcomes[version.number] = error.code
+        finally:
+            connection.close()
+
+    workers = [
+        threading.Thread(target=publish, args=(v2, people["reviewer"])),
+        threading.Thread(target=publish, args=(v3, people["reviewer2"])),
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # Whichever came first, v3 (the newer) ends up published; v2 was either superseded or refused as older.
+    assert outcomes[3] == "published"
+    assert outcomes[2] in ("published", CatalogError.WRONG_STATUS)
+    assert item.versions.filter(status=VersionStatus.PUBLISHED).count() == 1
+    assert ImplementationItem.objects.get(pk=item.pk).published_version_id == v3.pk
+    expected_v2 = "superseded" if outcomes[2] == "published" else "approved"
+    assert dict(item.versions.values_list("number", "status")) == {1: "superseded", 2: expected_v2, 3: "published"}
 
 
 def test_the_same_version_published_by_two_reviewers_at_once(item, people):
