@@ -1,7 +1,7 @@
-# ruff: noqa: F811 — pytest fixtures imported from lifecycle_fixtures are used as arguments
+# ruff: noqa: F811 — pytest fixtures imported from portal_fixtures are used as arguments
 """The public portal through the test client: home, search, browse, guide, downloads, 收藏, region choice.
 
-Items are published through the lifecycle services (lifecycle_fixtures), which also index them for search.
+Items are published through the lifecycle services (portal_fixtures), which also index them for search.
 """
 
 from __future__ import annotations
@@ -9,29 +9,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from tongban.accounts import services as account_services
-from tongban.accounts.models import UserKind
-from tongban.catalog import search, services
-from tongban.catalog.models import ExerciseLevel, Favourite, ImplementationItem, ItemType, Theme
+from tongban.catalog.models import Favourite, ImplementationItem, ItemType, Theme
 from tongban.catalog.portal import valid_in_region
-from tongban.catalog.tests.lifecycle_fixtures import (  # noqa: F401 — fixtures
-    COMPLETE_GUIDE,
-    FORM_SCHEMA,
-    FORM_UI,
-    MATERIAL,
+from tongban.catalog.tests.portal_fixtures import (  # noqa: F401 — fixtures
+    catalogue,
     county,
     item,
     people,
-    process_definition,
-    published,
+    signed_up_person,
 )
-from tongban.core import services as core_services
 from tongban.core.models import AuditEntry
-
-PASSWORD = "Qiang-Mima-2026"
 
 
 @pytest.fixture(autouse=True)
@@ -41,89 +30,6 @@ def _portal_setup(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     yield
     translation.deactivate()
-
-
-def _item(people, organisation, *, name, main, item_type=ItemType.LICENSING):
-    basic = services.basic_item_create(
-        actor=people["editor"],
-        source="33",
-        item_type=item_type,
-        department_code="07" if organisation.name.endswith("市场监督管理局") else "12",
-        main_number=main,
-        sub_number="000",
-        name=name,
-        legal_basis="依据",
-    )
-    return services.item_create(
-        actor=people["editor"], basic_item=basic, organisation=organisation, exercise_level=ExerciseLevel.COUNTY
-    )
-
-
-def _draft(item, editor, process, **overrides):
-    """A complete draft like lifecycle_fixtures.complete_draft, sharing one stored process definition."""
-    version = services.version_create(actor=editor, item=item, **{**COMPLETE_GUIDE, **overrides})
-    services.material_save(actor=editor, version=version, **MATERIAL)
-    services.version_set_process(actor=editor, version=version, process=process)
-    services.version_set_form(actor=editor, version=version, schema=FORM_SCHEMA, ui=FORM_UI)
-    return version
-
-
-@pytest.fixture
-def catalogue(county, people, item):
-    """食品经营许可证核发 (with a blank form and a FAQ) and 高龄津贴申领 (theme 养老服务), both published; one draft."""
-    search.seed_synonyms()
-    town = core_services.region_create(actor=None, code="330122100", name="城南街道")
-    elderly = Theme.objects.create(code="elderly", name="养老服务", audience=Theme.Audience.PERSON, order=1)
-    Theme.objects.create(code="start-business", name="开办企业", audience=Theme.Audience.ENTERPRISE, order=1)
-
-    process = process_definition()
-    food_version = _draft(
-        item,
-        people["editor"],
-        process,
-        name="食品经营许可证核发",
-        item_type=ItemType.LICENSING,
-        legal_basis="《食品安全法》第三十五条",
-    )
-    services.material_save(
-        actor=people["editor"],
-        version=food_version,
-        material=food_version.materials.get(),
-        blank_form=SimpleUploadedFile("shenqingshu.docx", b"blank form bytes"),
-    )
-    services.faq_save(actor=people["editor"], version=food_version, question="要多少天？", answer="承诺 5 个工作日。")
-    food = published(item, people["editor"], people["reviewer"], version=food_version)
-
-    allowance_item = _item(people, county["amr"], name="高龄津贴申领", main="002", item_type=ItemType.BENEFIT)
-    allowance_version = _draft(
-        allowance_item,
-        people["editor"],
-        process,
-        name="高龄津贴申领",
-        item_type=ItemType.BENEFIT,
-        legal_basis="《浙江省高龄津贴发放办法》",
-        consultation="桐庐县民政局 0571-64221234",
-        visits=0,
-        service_object=["person"],
-    )
-    services.version_set_themes(actor=people["editor"], version=allowance_version, themes=[elderly])
-    allowance = published(allowance_item, people["editor"], people["reviewer"], version=allowance_version)
-
-    draft_item = _item(people, county["amr"], name="未公布的事项", main="003")
-    _draft(draft_item, people["editor"], process, name="未公布的事项", item_type=ItemType.LICENSING)
-    return {
-        "food": ImplementationItem.objects.get(pk=food.item_id),
-        "allowance": ImplementationItem.objects.get(pk=allowance.item_id),
-        "draft": draft_item,
-        "town": town,
-        "elderly": elderly,
-    }
-
-
-def _person(username="lilaoban"):
-    return account_services.user_create(
-        actor=None, kind=UserKind.PERSON, username=username, display_name="李老板", password=PASSWORD
-    )
 
 
 # --- Home ----------------------------------------------------------------------------------------------------------
@@ -379,7 +285,7 @@ def test_favourite_needs_sign_in_and_changes_nothing_until_then(client, catalogu
 
 @pytest.mark.django_db
 def test_favourite_toggles_for_a_signed_in_person_and_is_audited(client, catalogue):
-    person = _person()
+    person = signed_up_person()
     client.force_login(person)
     food = catalogue["food"]
     response = client.post(f"/services/items/{food.code}/favourite/")
@@ -399,7 +305,7 @@ def test_favourite_toggles_for_a_signed_in_person_and_is_audited(client, catalog
 
 @pytest.mark.django_db
 def test_favourite_of_an_unpublished_item_is_refused(client, catalogue):
-    client.force_login(_person())
+    client.force_login(signed_up_person())
     response = client.post(f"/services/items/{catalogue['draft'].code}/favourite/")
     assert response.status_code == 404
     assert Favourite.objects.count() == 0
