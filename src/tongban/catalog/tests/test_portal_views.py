@@ -235,6 +235,30 @@ def test_unpublished_item_has_no_guide_or_download(client, catalogue):
 
 
 @pytest.mark.django_db
+def test_guide_shows_the_process_outline_steps(client, catalogue):
+    process = catalogue["food"].published_version.process
+    process.outline = {
+        "steps": [
+            {"name": "受理", "lane": "窗口", "department": "", "limit": None, "parallel_group": None},
+            {
+                "name": "审查",
+                "lane": "",
+                "department": "市场监管局",
+                "limit": {"days": 3, "unit": "working_day"},
+                "parallel_group": 0,
+            },
+        ]
+    }
+    process.save(update_fields=["outline"])
+    html = client.get(f"/services/items/{catalogue['food'].code}/").content.decode()
+    steps = html.split('<ol class="steps">')[1].split("</ol>")[0]
+    assert re.findall(r"<li>(.*?)</li>", steps) == [
+        "受理（窗口）",
+        "审查（市场监管局），3 个工作日（与其他部门同时办理）",
+    ]
+
+
+@pytest.mark.django_db
 def test_print_version_hides_buttons(client, catalogue):
     html = client.get(f"/services/items/{catalogue['food'].code}/", {"print": "1"}).content.decode()
     assert 'class="guide print-view"' in html
