@@ -10,8 +10,6 @@ re-reads its row under a lock and returns the fresh object).
 
 from __future__ import annotations
 
-import importlib
-
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
@@ -20,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from tongban.accounts.access import staff_has_role
 from tongban.accounts.models import StaffRole
-from tongban.catalog import access, codes, validation
+from tongban.catalog import access, codes, forms_schema, search, validation
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import (
     BasicItem,
@@ -300,22 +298,11 @@ def version_set_themes(*, actor, version: ItemVersion, themes: list[Theme]) -> I
     return version
 
 
-def _forms_schema_module():
-    try:
-        return importlib.import_module("tongban.catalog.forms_schema")
-    except ModuleNotFoundError as error:
-        if error.name != "tongban.catalog.forms_schema":
-            raise
-        return None
-
-
 @transaction.atomic
 def version_set_form(*, actor, version: ItemVersion, schema: dict, ui: dict) -> ItemVersion:
     """Set the application form (JSON Schema + UI hints), validated by catalog.forms_schema.check_form."""
     version = _editable(actor, version)
-    forms_schema = _forms_schema_module()
-    if forms_schema is not None:
-        forms_schema.check_form(schema, ui)
+    forms_schema.check_form(schema, ui)
     before = {"form_schema": version.form_schema, "form_ui": version.form_ui}
     version.form_schema, version.form_ui = schema, ui
     version.save(update_fields=["form_schema", "form_ui", "updated_at"])
@@ -543,15 +530,6 @@ def _review(actor, version: ItemVersion, status: str, comment: str, action: str)
     return version
 
 
-def _search_module():
-    try:
-        return importlib.import_module("tongban.catalog.search")
-    except ModuleNotFoundError as error:
-        if error.name != "tongban.catalog.search":
-            raise
-        return None
-
-
 @transaction.atomic
 def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
     """Publish an approved version: it replaces the published one (now SUPERSEDED) in one transaction.
@@ -578,9 +556,7 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
         before={"status": VersionStatus.APPROVED, "superseded": previous.pk if previous else None},
         after={"status": VersionStatus.PUBLISHED},
     )
-    search = _search_module()
-    if search is not None:
-        search.index_item(item)
+    search.index_item(item)
     return version
 
 
@@ -605,7 +581,5 @@ def item_retire(*, actor, item: ImplementationItem, reason: str) -> Implementati
         before={"status": VersionStatus.PUBLISHED, "published_version": version.pk},
         after={"status": VersionStatus.RETIRED, "published_version": None, "reason": reason.strip()},
     )
-    search = _search_module()
-    if search is not None:
-        search.remove_item(item)
+    search.remove_item(item)
     return item

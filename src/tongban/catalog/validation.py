@@ -8,10 +8,9 @@ Both return {field name: [Chinese messages]}; empty means no problem.
 
 from __future__ import annotations
 
-import importlib
-
 from django.utils.translation import gettext as _
 
+from tongban.catalog import forms_schema
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import (
     CaseType,
@@ -200,24 +199,11 @@ def _check_process(version: ItemVersion, problems: Problems) -> None:
         _add(problems, "process", _("请上传或选择办理流程定义"))
 
 
-def _forms_schema_module():
-    """catalog.forms_schema when it is installed in this checkout (it is built beside this module)."""
-    try:
-        return importlib.import_module("tongban.catalog.forms_schema")
-    except ModuleNotFoundError as error:
-        if error.name != "tongban.catalog.forms_schema":
-            raise
-        return None
-
-
 def _check_form(version: ItemVersion, problems: Problems) -> None:
     if version.online_depth < FORM_REQUIRED_FROM_DEPTH:
         return
     if not version.form_schema:
         _add(problems, "form_schema", _("网上办理深度为三级及以上时，请设置申请表"))
-        return
-    forms_schema = _forms_schema_module()
-    if forms_schema is None:
         return
     try:
         forms_schema.check_form(version.form_schema, version.form_ui)
