@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongban.catalog.models import ItemVersion
+from tongban.catalog.services import GUIDE_ELEMENTS
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 # Child fields that are bookkeeping, not content.
@@ -55,8 +56,6 @@ def _readable(obj: models.Model, field: models.Field) -> str:
 
 
 def _element_fields() -> list[models.Field]:
-    from tongban.catalog.services import GUIDE_ELEMENTS
-
     return [ItemVersion._meta.get_field(name) for name in GUIDE_ELEMENTS]
 
 
