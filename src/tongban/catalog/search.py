@@ -23,6 +23,7 @@ typed travels as a parameter, and the FTS5/tsquery strings are built from words 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 import threading
@@ -41,8 +42,10 @@ MAX_QUERY_LENGTH = 100
 MAX_PER_PAGE = 100
 MAX_QUERY_TOKENS = 32
 USE_BOOST_HALF = 50  # use_count at which the use boost reaches half its maximum (×1.5 of ×2)
-ALL_WORDS_BOOST = 2.0  # items holding every word of the query (or of one synonym's meaning)
-RELEVANCE_CUTOFF = 0.35  # share of the best match's relevance a hit needs
+MAX_GROUPS = 8  # the query's words and up to seven synonym phrases
+MAX_GROUP_WORDS = 8
+MAX_FUZZY_TERMS = 8  # at most 28 pairs
+FACET_VALUES = 30  # values listed per facet (the most frequent)
 
 STOP_WORDS = frozenset(
     [
@@ -456,80 +459,121 @@ class SearchResults:
 
 @dataclass(frozen=True)
 class _Query:
-    """A query read into words: what must match (any) and the groups whose every word earns the boost."""
+    """A query read into words.
 
-    any_words: list[str]
-    all_groups: list[list[str]]
+    groups: word lists of which one must be held entirely (the query's own words, or one synonym phrase's words);
+    fuzzy: the name bigrams and words of the query, used only when no item holds a whole group (a wrong character):
+    an item then needs two of them in its name; prefixes: pinyin initials (letters-only queries).
+    """
+
+    groups: list[list[str]]
+    fuzzy: list[str]
     prefixes: list[str]
 
     @property
     def empty(self) -> bool:
-        return not self.any_words and not self.prefixes
+        return not self.groups and not self.fuzzy and not self.prefixes
+
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys([*(word for group in self.groups for word in group), *self.fuzzy, *self.prefixes]))
 
 
 def parse_query(q: str, meanings: list[str]) -> _Query:
-    """Words of the query, its bigrams, the synonyms' words; letters-only queries also match pinyin initials."""
-    q = q.lower()
+    """Words of the query, the synonyms' phrases, the query's bigrams; letters-only queries also match initials."""
+    q = q.lower().strip()
     words = tokens(q)
     groups = [words] if words else []
-    expanded = list(words)
     for phrase in (phrase for meaning in meanings for phrase in meaning.split()):
         phrase_words = tokens(phrase)
-        expanded.extend(phrase_words)
         if phrase_words:
             groups.append(phrase_words)
-    expanded.extend(bigrams(q))
-    prefixes = [q.strip()] if _LETTERS.match(q.strip()) else []
-    any_words = list(dict.fromkeys(expanded))[:MAX_QUERY_TOKENS]
-    return _Query(any_words, [group[:8] for group in groups[:8]], prefixes)
+    fuzzy = list(dict.fromkeys([*bigrams(q), *(word for word in words if len(word) > 1)]))[:MAX_FUZZY_TERMS]
+    prefixes = [q] if _LETTERS.match(q) else []
+    return _Query([group[:MAX_GROUP_WORDS] for group in groups[:MAX_GROUPS]], fuzzy, prefixes)
 
 
-def _fts5_match(query: _Query) -> tuple[str, str]:
-    quoted = [f'"{word}"' for word in query.any_words] + [f'"{prefix}"*' for prefix in query.prefixes]
-    every = ["(" + " AND ".join(f'"{word}"' for word in group) + ")" for group in query.all_groups]
-    return " OR ".join(quoted), " OR ".join(every)
+def _pairs(terms: list[str]) -> list[tuple[str, ...]]:
+    return list(itertools.combinations(terms, 2)) if len(terms) > 1 else [tuple(terms)] if terms else []
 
 
-def _tsquery(query: _Query) -> tuple[str, str]:
-    any_part = [f"'{word}'" for word in query.any_words] + [f"'{prefix}':*" for prefix in query.prefixes]
-    every = ["(" + " & ".join(f"'{word}'" for word in group) + ")" for group in query.all_groups]
-    return " | ".join(any_part), " | ".join(every)
+def _fts5_queries(query: _Query) -> tuple[str, str]:
+    """(strict, fuzzy) FTS5 MATCH strings; either may be empty."""
+
+    def conj(words) -> str:
+        return "(" + " AND ".join(f'"{word}"' for word in words) + ")"
+
+    strict = [conj(group) for group in query.groups] + [f'name_terms : "{prefix}"*' for prefix in query.prefixes]
+    fuzzy = [f"name_terms : {conj(pair)}" for pair in _pairs(query.fuzzy)]
+    return " OR ".join(strict), " OR ".join(fuzzy)
 
 
-def _matches(query: _Query) -> tuple[str, list]:
-    """A CTE body yielding (id, rank, whole) for every document the query matches; whole = 1 when it holds every word
-    of the query or of one synonym's meaning."""
-    if query.empty:
-        return "SELECT id, 0.0 AS rank, 0 AS whole FROM catalog_searchdocument", []
+def _tsqueries(query: _Query) -> tuple[str, str]:
+    """(strict, fuzzy) tsquery strings ('simple' configuration); either may be empty."""
+
+    def conj(words, weight="") -> str:
+        return "(" + " & ".join(f"'{word}'{':' + weight if weight else ''}" for word in words) + ")"
+
+    strict = [conj(group) for group in query.groups] + [f"'{prefix}':*A" for prefix in query.prefixes]
+    fuzzy = [conj(pair, "A") for pair in _pairs(query.fuzzy)]
+    return " | ".join(strict), " | ".join(fuzzy)
+
+
+COLUMNS = (
+    "d.id, d.item_id, d.name, d.item_type, d.organisation_id, d.region_code, d.audience, d.version_id, d.use_count"
+)
+
+
+def _scored(match: str, region: tuple[str, list]) -> tuple[str, list]:
+    """SELECT the index columns and rank of the documents matching one full-text query string, within the region."""
+    region_sql, region_params = region
+    within = f" AND {region_sql}" if region_sql else ""
     if connection.vendor == "sqlite":
-        any_match, all_match = _fts5_match(query)
-        whole = f"rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" if all_match else "0"  # noqa: S608
-        scored = (
-            f"SELECT rowid AS id, -bm25({FTS_TABLE}, 4.0, 1.0) AS rank, {whole} AS whole "  # noqa: S608
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+        sql = (
+            f"SELECT {COLUMNS}, -bm25({FTS_TABLE}, 4.0, 1.0) AS rank FROM {FTS_TABLE} "  # noqa: S608
+            f"JOIN catalog_searchdocument d ON d.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s{within}"
         )
-        params = [*([all_match] if all_match else []), any_match]
-    else:
-        any_match, all_match = _tsquery(query)
-        whole = "CASE WHEN d.search_vector @@ to_tsquery('simple', %s) THEN 1 ELSE 0 END" if all_match else "0"
-        scored = (
-            f"SELECT d.id, ts_rank(d.search_vector, to_tsquery('simple', %s)) AS rank, {whole} AS whole "  # noqa: S608
-            "FROM catalog_searchdocument d WHERE d.search_vector @@ to_tsquery('simple', %s)"
-        )
-        params = [any_match, *([all_match] if all_match else []), any_match]
-    # Relative cut-off: an OR of words also matches items sharing one common word (许可, 登记); keep those whose
-    # relevance is within reach of the best match, so a precise query lists its item and not half the catalogue.
-    relevance = f"s.rank * (1.0 + {ALL_WORDS_BOOST - 1.0} * s.whole)"
+        return sql, [match, *region_params]
     sql = (
-        f"SELECT id, rank, whole FROM (SELECT s.id, s.rank, s.whole, {relevance} AS relevance, "  # noqa: S608
-        f"MAX({relevance}) OVER () AS best FROM ({scored}) s) t WHERE relevance >= best * {RELEVANCE_CUTOFF}"
+        f"SELECT {COLUMNS}, ts_rank(d.search_vector, to_tsquery('simple', %s)) AS rank FROM catalog_searchdocument d "  # noqa: S608
+        f"WHERE d.search_vector @@ to_tsquery('simple', %s){within}"
     )
-    return sql, params
+    return sql, [match, match, *region_params]
+
+
+def _matches(query: _Query, region: tuple[str, list]) -> tuple[str, list]:
+    """CTE definitions ending in m(id, rank): the strict matches, or, only when there are none, the fuzzy ones.
+
+    The region filter is applied here, inside the full-text scan, because it is the one that cuts most rows.
+    """
+    if query.empty:
+        region_sql, region_params = region
+        where = f" WHERE {region_sql}" if region_sql else ""
+        return f"m AS (SELECT {COLUMNS}, 0.0 AS rank FROM catalog_searchdocument d{where})", region_params  # noqa: S608
+    strict, fuzzy = _fts5_queries(query) if connection.vendor == "sqlite" else _tsqueries(query)
+    parts, params = [], []
+    if strict:
+        sql, strict_params = _scored(strict, region)
+        parts.append(f"strict AS ({sql})")
+        params += strict_params
+    if fuzzy:
+        sql, fuzzy_params = _scored(fuzzy, region)
+        parts.append(f"fuzzy AS ({sql})")
+        params += fuzzy_params
+    if strict and fuzzy:
+        parts.append(
+            "m AS (SELECT * FROM strict UNION ALL SELECT * FROM fuzzy WHERE NOT EXISTS (SELECT 1 FROM strict))"
+        )
+    else:
+        parts.append(f"m AS (SELECT * FROM {'strict' if strict else 'fuzzy'})")  # noqa: S608
+    return ", ".join(parts), params
 
 
 def region_condition(region_code: str) -> tuple[str, list]:
     """Documents valid for a person in `region_code`: their scope area is that code, one above it, or everywhere."""
     code = region_code.strip()
+    if not code:
+        return "", []
     areas = ["", code[:2] + "0000"]
     if len(code) >= 4 and code[2:4] != "00":
         areas.append(code[:4] + "00")
@@ -539,11 +583,9 @@ def region_condition(region_code: str) -> tuple[str, list]:
     return f"d.region_code IN ({marks})", areas
 
 
-def _filters(*, region_code, organisation_id, item_type, audience, theme) -> dict[str, tuple[str, list]]:
-    """Each active filter as (SQL condition on d, params), keyed by the facet it narrows."""
+def _filters(*, organisation_id, item_type, audience, theme) -> dict[str, tuple[str, list]]:
+    """Each active filter other than the region as (SQL condition on d, params), keyed by the facet it narrows."""
     conditions: dict[str, tuple[str, list]] = {}
-    if region_code:
-        conditions["region"] = region_condition(region_code)
     if organisation_id:
         conditions["organisation"] = ("d.organisation_id = %s", [int(organisation_id)])
     if item_type:
@@ -568,57 +610,104 @@ def _where(conditions: dict[str, tuple[str, list]], skip: str = "") -> tuple[str
 
 def _score_sql(has_query: bool) -> str:
     if not has_query:
-        return "i.use_count"
-    use = f"(1.0 + i.use_count * 1.0 / (i.use_count + {USE_BOOST_HALF}))"
-    return f"m.rank * (1.0 + {ALL_WORDS_BOOST - 1.0} * m.whole) * {use}"
+        return "d.use_count"
+    return f"d.rank * (1.0 + d.use_count * 1.0 / (d.use_count + {USE_BOOST_HALF}))"
 
 
-def _hits(match_sql, match_params, conditions, has_query, limit, offset) -> tuple[list[Hit], int]:
+FACETS = (
+    # (facet, value expression, organisation id for the label) — labels are looked up for the listed values only
+    ("organisation", "CAST(d.organisation_id AS TEXT)", "d.organisation_id"),
+    ("item_type", "d.item_type", "CAST(NULL AS BIGINT)"),
+    ("region", "d.region_code", "CAST(NULL AS BIGINT)"),
+)
+
+
+# Names are looked up per returned row (an index probe each), never joined across all matches.
+_ORGANISATION_NAME = "(SELECT o.name FROM core_organisation o WHERE o.id = {})"
+_REGION_NAME = "COALESCE((SELECT r.name FROM core_region r WHERE r.code = {}), '')"
+
+
+def _statement(match_sql, match_params, conditions, has_query, limit, offset) -> tuple[str, list]:
+    """One statement for a page of hits, the total and the facets, so the full-text match runs once.
+
+    f: the matched documents with their score (only the index table is read for every match); top: the page, with
+    the total as a window count; counts: per facet, each ignoring its own filter, at most FACET_VALUES values each;
+    names (items, organisations, regions) are joined only on the rows returned.
+    """
     where, params = _where(conditions)
-    sql = (
-        f"WITH m AS ({match_sql}) "  # noqa: S608
-        "SELECT d.item_id, i.code, d.name, d.item_type, d.organisation_id, o.name, d.region_code, "
-        f"COALESCE(r.name, ''), d.audience, i.use_count, {_score_sql(has_query)} AS score, COUNT(*) OVER () AS total "
-        "FROM m JOIN catalog_searchdocument d ON d.id = m.id "
-        "JOIN catalog_implementationitem i ON i.id = d.item_id "
-        "JOIN core_organisation o ON o.id = d.organisation_id "
-        "LEFT JOIN core_region r ON r.code = d.region_code"
-        f"{where} ORDER BY score DESC, d.name, d.item_id LIMIT %s OFFSET %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*match_params, *params, limit, offset])
-        rows = cursor.fetchall()
-    hits = [
-        Hit(*row[:7], row[7] or _facet_label("region", row[6], ""), *row[8:10], score=float(row[10] or 0))
-        for row in rows
-    ]
-    return hits, (rows[0][11] if rows else 0)
-
-
-def _facets(match_sql, match_params, conditions) -> dict[str, list[FacetValue]]:
-    """Counts by organisation, item type and region in one statement; each facet ignores its own filter."""
-    branches, params = [], []
-    for key, select, group in (
-        ("organisation", "CAST(d.organisation_id AS TEXT), MIN(o.name)", "d.organisation_id"),
-        ("item_type", "d.item_type, ''", "d.item_type"),
-        ("region", "d.region_code, MIN(COALESCE(r.name, ''))", "d.region_code"),
-    ):
-        where, where_params = _where(conditions, skip=key)
-        branches.append(
-            f"SELECT '{key}' AS facet, {select}, COUNT(*) AS n FROM m "  # noqa: S608
-            "JOIN catalog_searchdocument d ON d.id = m.id "
-            "JOIN core_organisation o ON o.id = d.organisation_id "
-            f"LEFT JOIN core_region r ON r.code = d.region_code{where} GROUP BY {group}"
+    facet_branches, facet_params = [], []
+    for facet, value, organisation in FACETS:
+        facet_where, where_params = _where(conditions, skip=facet)
+        facet_branches.append(
+            f"SELECT '{facet}' AS facet, {value} AS value, MIN({organisation}) AS organisation_id, "  # noqa: S608
+            f"COUNT(*) AS n FROM f d{facet_where} GROUP BY {value}"
         )
-        params.extend(where_params)
-    sql = f"WITH m AS ({match_sql}) " + " UNION ALL ".join(branches) + " ORDER BY 1, 4 DESC, 2"
+        facet_params += where_params
+    sql = (
+        f"WITH {match_sql}, "  # noqa: S608
+        f"f AS (SELECT d.*, {_score_sql(has_query)} AS score FROM m d), "
+        "top AS (SELECT d.*, COUNT(*) OVER () AS total, "
+        "ROW_NUMBER() OVER (ORDER BY d.score DESC, d.name, d.item_id) AS position "
+        f"FROM f d{where} ORDER BY d.score DESC, d.name, d.item_id LIMIT %s OFFSET %s), "
+        f"counts AS ({' UNION ALL '.join(facet_branches)}), "
+        "ranked AS (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.facet ORDER BY c.n DESC, c.value) AS position "
+        "FROM counts c) "
+        "SELECT 'hit', t.item_id, i.code, t.name, t.item_type, t.organisation_id, "
+        f"{_ORGANISATION_NAME.format('t.organisation_id')}, t.region_code, {_REGION_NAME.format('t.region_code')}, "
+        "t.audience, t.use_count, t.score, t.total, t.position "
+        "FROM top t JOIN catalog_implementationitem i ON i.id = t.item_id "
+        "UNION ALL "
+        f"SELECT k.facet, NULL, k.value, COALESCE({_ORGANISATION_NAME.format('k.organisation_id')}, "
+        f"CASE WHEN k.facet = 'region' THEN {_REGION_NAME.format('k.value')} END, ''), "
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.n, k.position "
+        f"FROM ranked k WHERE k.position <= {FACET_VALUES} "
+        "ORDER BY 1, 14"
+    )
+    return sql, [*match_params, *params, limit, offset, *facet_params]
+
+
+def _run(match_sql, match_params, conditions, has_query, limit, offset):
+    """(hits, total, facets) from the one statement."""
+    sql, params = _statement(match_sql, match_params, conditions, has_query, limit, offset)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*match_params, *params])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    facets: dict[str, list[FacetValue]] = {"organisation": [], "item_type": [], "region": []}
-    for facet, value, label, count in rows:
-        facets[facet].append(FacetValue(str(value), _facet_label(facet, str(value), label), count))
-    return facets
+    hits, total = [], 0
+    facets: dict[str, list[FacetValue]] = {facet: [] for facet, _value, _organisation in FACETS}
+    for (
+        kind,
+        item_id,
+        code,
+        name,
+        item_type,
+        organisation_id,
+        organisation_name,
+        region_code,
+        region_name,
+        *rest,
+    ) in rows:
+        audience, use_count, score, count, _position = rest
+        if kind == "hit":
+            region_name = region_name or _facet_label("region", region_code, "")
+            hits.append(
+                Hit(
+                    item_id,
+                    code,
+                    name,
+                    item_type,
+                    organisation_id,
+                    organisation_name,
+                    region_code,
+                    region_name,
+                    audience,
+                    use_count,
+                    float(score or 0),
+                )
+            )
+            total = count
+        else:
+            facets[kind].append(FacetValue(str(code), _facet_label(kind, str(code), name), count))
+    return hits, total, facets
 
 
 def _facet_label(facet: str, value: str, label: str) -> str:
@@ -649,11 +738,8 @@ def search(
     query = parse_query(q, _synonym_meanings(q) if q else [])
     if q and query.empty:
         return SearchResults([], 0, {"organisation": [], "item_type": [], "region": []}, 1, 1, [])
-    conditions = _filters(
-        region_code=region_code, organisation_id=organisation_id, item_type=item_type, audience=audience, theme=theme
-    )
-    match_sql, match_params = _matches(query)
-    hits, total = _hits(match_sql, match_params, conditions, bool(q), per_page, (page - 1) * per_page)
-    facets = _facets(match_sql, match_params, conditions)
+    conditions = _filters(organisation_id=organisation_id, item_type=item_type, audience=audience, theme=theme)
+    match_sql, match_params = _matches(query, region_condition(region_code))
+    hits, total, facets = _run(match_sql, match_params, conditions, bool(q), per_page, (page - 1) * per_page)
     pages = max(1, math.ceil(total / per_page)) if total else 1
-    return SearchResults(hits, total, facets, page, pages, query.any_words + query.prefixes)
+    return SearchResults(hits, total, facets, page, pages, query.terms)

@@ -90,7 +90,10 @@ TEMPLATES = [
     ("swj", "税务局", "发票领用", "20", "enterprise", ["营业执照", "经办人身份证"]),
     ("swj", "税务局", "个人所得税综合所得汇算", "04", "person", ["收入纳税明细", "专项附加扣除资料"]),
 ]
-SCOPES = [ServiceScope.COUNTY] * 6 + [ServiceScope.CITY] * 2 + [ServiceScope.PROVINCE, ServiceScope.CROSS_PROVINCE]
+# Most items are valid in their county; some city- or province-wide; few 跨省通办 (about 1 in 100).
+SCOPES = (
+    [ServiceScope.COUNTY] * 85 + [ServiceScope.CITY] * 10 + [ServiceScope.PROVINCE] * 4 + [ServiceScope.CROSS_PROVINCE]
+)
 ITEMS_PER_COUNTY = len(TEMPLATES)
 BATCH = 1000
 
