@@ -7,14 +7,20 @@ How a person's words reach an item:
   one wrong character still shares most bigrams: 食品经荣许可 finds 食品经营许可), every suffix of the name's pinyin
   initials (so "spjy" and "jyxk" match 食品经营许可 by prefix), and the words of the materials, FAQs, acceptance
   conditions, themes and organisation.
-- A query is expanded with the admin-maintained synonyms (开饭店 → 食品经营许可), matched as OR of all its words with a
-  boost for items holding every word of the query (or of one synonym's meaning), ranked by relevance (bm25 on SQLite,
-  ts_rank on PostgreSQL) times a use boost.
+- A query is expanded with the admin-maintained synonyms (开饭店 → 食品经营许可). An item matches when it holds every
+  word of the query or every word of one synonym phrase ("strict"); only when no item in the chosen region does, the
+  query's name bigrams are tried, two of them in the item's name ("fuzzy": a wrong character). Letters-only queries
+  also match pinyin initials by prefix. Hits are ranked by relevance (bm25 on SQLite, ts_rank on PostgreSQL) times a
+  use boost (up to ×2, half of it at USE_BOOST_HALF uses).
+- The region filter (validity per service scope) is applied inside the full-text scan; the other filters outside it,
+  so that each facet can ignore its own filter.
 
 The index lives in the database (no per-process index): SearchDocument rows plus, on SQLite, the FTS5 table
 catalog_search_fts (rowid = SearchDocument.id) and, on PostgreSQL, the weighted tsvector column
-catalog_searchdocument.search_vector with a GIN index (migration 0002). A search runs a constant number of SQL
-statements: synonyms, hits with the total (window count), facets.
+catalog_searchdocument.search_vector with a GIN index (migration 0002). A search runs one SQL statement whatever
+the query — the page of hits, the total (window count) and the facets — plus, once a minute per process, one to
+reload the synonym table (an admin's edit applies at once in its own process, within SYNONYM_TTL elsewhere). The
+use counts in the index are refreshed by the periodic job catalog.search_use_counts (jobs.py).
 
 SQL is assembled from constant fragments and "%s" placeholders only (hence the S608 waivers); every value a person
 typed travels as a parameter, and the FTS5/tsquery strings are built from words that match [0-9a-z\u4e00-\u9fff]+.
@@ -27,11 +33,13 @@ import itertools
 import math
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from tongban.catalog.models import ImplementationItem, ItemType, SearchDocument, ServiceScope, Synonym
@@ -250,15 +258,41 @@ def seed_synonyms() -> int:
     existing = set(Synonym.objects.values_list("phrase", flat=True))
     missing = [Synonym(phrase=phrase, means=means) for phrase, means in DEMO_SYNONYMS.items() if phrase not in existing]
     Synonym.objects.bulk_create(missing)
+    synonyms_forget()
     return len(missing)
 
 
+SYNONYM_TTL = 60.0  # seconds a process keeps the synonym table; an edit also clears it in the editing process
+_synonyms: tuple[float, list[tuple[str, str]]] | None = None
+_synonyms_lock = threading.Lock()
+
+
+def synonyms_forget(**_kwargs) -> None:
+    """Drop this process's copy of the synonym table (on every Synonym save or delete, signals below); other
+    processes reload theirs within SYNONYM_TTL seconds."""
+    global _synonyms
+    _synonyms = None
+
+
+def _synonym_table() -> list[tuple[str, str]]:
+    """(phrase, means) of every synonym, loaded once per SYNONYM_TTL per process (one statement when it is)."""
+    global _synonyms
+    now = time.monotonic()
+    cached = _synonyms
+    if cached is None or now - cached[0] > SYNONYM_TTL:
+        with _synonyms_lock:
+            rows = list(Synonym.objects.order_by("phrase").values_list("phrase", "means"))
+            _synonyms = cached = (now, rows)
+    return cached[1]
+
+
 def _synonym_meanings(q: str) -> list[str]:
-    """The meanings of every synonym phrase that occurs in the query (one statement, however many synonyms exist)."""
-    position = "instr(%s, phrase)" if connection.vendor == "sqlite" else "strpos(%s, phrase)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT means FROM catalog_synonym WHERE {position} > 0 ORDER BY phrase", [q])  # noqa: S608
-        return [row[0] for row in cursor.fetchall()]
+    """The meanings of every synonym phrase that occurs in the query."""
+    return [means for phrase, means in _synonym_table() if phrase and phrase in q]
+
+
+post_save.connect(synonyms_forget, sender=Synonym, dispatch_uid="catalog.search.synonyms_forget.save")
+post_delete.connect(synonyms_forget, sender=Synonym, dispatch_uid="catalog.search.synonyms_forget.delete")
 
 
 # --- Indexing ---------------------------------------------------------------------------------------------------------
@@ -276,6 +310,16 @@ def scope_region_code(version, organisation) -> str:
     if scope == ServiceScope.CITY:
         return code[:4] + "00"
     return code[:6]
+
+
+def area_token(region_code: str) -> str:
+    """The lexeme naming a document's scope area in the PostgreSQL vector ("rg330122"; "rgall" for 跨省通办), so the
+    region filter is one more GIN posting list to intersect instead of rows to fetch and discard."""
+    return f"rg{region_code}" if region_code else "rgall"
+
+
+def _area_tsquery(region_code: str) -> str:
+    return " | ".join(area_token(area) for area in region_areas(region_code))
 
 
 @dataclass(frozen=True)
@@ -327,10 +371,14 @@ def _write_fulltext(entries: list[_Entry]) -> None:
             rows = [(entry.document.pk, entry.name_terms, entry.body_terms) for entry in entries]
             cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, name_terms, body_terms) VALUES (%s, %s, %s)", rows)  # noqa: S608
         else:
-            rows = [(entry.name_terms, entry.body_terms, entry.document.pk) for entry in entries]
+            rows = [
+                (entry.name_terms, entry.body_terms, area_token(entry.document.region_code), entry.document.pk)
+                for entry in entries
+            ]
             cursor.executemany(
                 "UPDATE catalog_searchdocument SET search_vector = setweight(to_tsvector('simple', %s), 'A') "
-                "|| setweight(to_tsvector('simple', %s), 'B') WHERE id = %s",
+                "|| setweight(to_tsvector('simple', %s), 'B') || setweight(to_tsvector('simple', %s), 'D') "
+                "WHERE id = %s",
                 rows,
             )
 
@@ -397,6 +445,16 @@ def index_items(item_ids: list[int], batch_size: int = 500) -> int:
         with transaction.atomic():
             done += _index_batch(list(_items_for_index().filter(pk__in=item_ids[start : start + batch_size])))
     return done
+
+
+def refresh_use_counts() -> int:
+    """Copy the items' use counts into the index (ranking reads them there); the number of documents changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_searchdocument SET use_count = i.use_count FROM catalog_implementationitem i "
+            "WHERE i.id = catalog_searchdocument.item_id AND catalog_searchdocument.use_count <> i.use_count"
+        )
+        return cursor.rowcount
 
 
 def rebuild_index() -> int:
@@ -524,40 +582,42 @@ COLUMNS = (
 )
 
 
-def _scored(match: str, region: tuple[str, list]) -> tuple[str, list]:
+def _scored(match: str, region_code: str) -> tuple[str, list]:
     """SELECT the index columns and rank of the documents matching one full-text query string, within the region."""
-    region_sql, region_params = region
-    within = f" AND {region_sql}" if region_sql else ""
     if connection.vendor == "sqlite":
+        region_sql, region_params = region_condition(region_code)
+        within = f" AND {region_sql}" if region_sql else ""
         sql = (
             f"SELECT {COLUMNS}, -bm25({FTS_TABLE}, 4.0, 1.0) AS rank FROM {FTS_TABLE} "  # noqa: S608
             f"JOIN catalog_searchdocument d ON d.id = {FTS_TABLE}.rowid WHERE {FTS_TABLE} MATCH %s{within}"
         )
         return sql, [match, *region_params]
+    # The region travels inside the tsquery as area lexemes (see area_token); the rank ignores them.
+    where = f"({match}) & ({_area_tsquery(region_code)})" if region_code.strip() else match
     sql = (
         f"SELECT {COLUMNS}, ts_rank(d.search_vector, to_tsquery('simple', %s)) AS rank FROM catalog_searchdocument d "  # noqa: S608
-        f"WHERE d.search_vector @@ to_tsquery('simple', %s){within}"
+        f"WHERE d.search_vector @@ to_tsquery('simple', %s)"
     )
-    return sql, [match, match, *region_params]
+    return sql, [match, where]
 
 
-def _matches(query: _Query, region: tuple[str, list]) -> tuple[str, list]:
+def _matches(query: _Query, region_code: str) -> tuple[str, list]:
     """CTE definitions ending in m(id, rank): the strict matches, or, only when there are none, the fuzzy ones.
 
     The region filter is applied here, inside the full-text scan, because it is the one that cuts most rows.
     """
     if query.empty:
-        region_sql, region_params = region
+        region_sql, region_params = region_condition(region_code)
         where = f" WHERE {region_sql}" if region_sql else ""
         return f"m AS (SELECT {COLUMNS}, 0.0 AS rank FROM catalog_searchdocument d{where})", region_params  # noqa: S608
     strict, fuzzy = _fts5_queries(query) if connection.vendor == "sqlite" else _tsqueries(query)
     parts, params = [], []
     if strict:
-        sql, strict_params = _scored(strict, region)
+        sql, strict_params = _scored(strict, region_code)
         parts.append(f"strict AS ({sql})")
         params += strict_params
     if fuzzy:
-        sql, fuzzy_params = _scored(fuzzy, region)
+        sql, fuzzy_params = _scored(fuzzy, region_code)
         parts.append(f"fuzzy AS ({sql})")
         params += fuzzy_params
     if strict and fuzzy:
@@ -569,16 +629,22 @@ def _matches(query: _Query, region: tuple[str, list]) -> tuple[str, list]:
     return ", ".join(parts), params
 
 
-def region_condition(region_code: str) -> tuple[str, list]:
-    """Documents valid for a person in `region_code`: their scope area is that code, one above it, or everywhere."""
+def region_areas(region_code: str) -> list[str]:
+    """The scope areas valid for a person in `region_code`: everywhere, its province, city and county."""
     code = region_code.strip()
-    if not code:
-        return "", []
     areas = ["", code[:2] + "0000"]
     if len(code) >= 4 and code[2:4] != "00":
         areas.append(code[:4] + "00")
     if len(code) >= 6 and code[4:6] != "00":
         areas.append(code[:6])
+    return areas
+
+
+def region_condition(region_code: str) -> tuple[str, list]:
+    """Documents valid for a person in `region_code`: their scope area is that code, one above it, or everywhere."""
+    if not region_code.strip():
+        return "", []
+    areas = region_areas(region_code)
     marks = ", ".join(["%s"] * len(areas))
     return f"d.region_code IN ({marks})", areas
 
@@ -729,9 +795,7 @@ def search(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchResults:
-    """Published items matching the query and filters, best first, with facets: three SQL statements whatever the
-    query (synonyms, hits with the total, facets); two when the query is empty (browsing by filters, most used first).
-    """
+    """Published items matching the query and filters, best first, with facets, in one SQL statement (see above)."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     page = max(1, int(page))
@@ -739,7 +803,9 @@ def search(
     if q and query.empty:
         return SearchResults([], 0, {"organisation": [], "item_type": [], "region": []}, 1, 1, [])
     conditions = _filters(organisation_id=organisation_id, item_type=item_type, audience=audience, theme=theme)
-    match_sql, match_params = _matches(query, region_condition(region_code))
+    match_sql, match_params = _matches(
+        query, (region_code or "").strip()[:12] if (region_code or "").strip().isdigit() else ""
+    )
     hits, total, facets = _run(match_sql, match_params, conditions, bool(q), per_page, (page - 1) * per_page)
     pages = max(1, math.ceil(total / per_page)) if total else 1
     return SearchResults(hits, total, facets, page, pages, query.terms)
