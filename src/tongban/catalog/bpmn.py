@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, BpmnValidator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -74,13 +76,13 @@ _LANE_NAME = re.compile(r"^\s*(?P<word>[^（(]+?)\s*(?:[（(](?P<department>[^�
 _TIME_LIMIT = re.compile(r"时限\s*[:：]\s*(?P<days>\d+)\s*个?\s*(?P<unit>工作日|自然日|天)")
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 STEP_TAGS = {"userTask", "manualTask", "task"}
-REFUSED_TAGS = {
-    "scriptTask": "流程中不允许脚本任务（scriptTask）",
-    "script": "流程中不允许脚本",
-    "subProcess": "暂不支持子流程（subProcess），请展开为普通步骤",
-    "adHocSubProcess": "暂不支持子流程（adHocSubProcess）",
-    "transaction": "暂不支持事务子流程（transaction）",
-    "callActivity": "暂不支持调用活动（callActivity）",
+REFUSED_TAGS = {  # messages marked for translation; translated when a problem is reported
+    "scriptTask": gettext_noop("流程中不允许脚本任务（scriptTask）"),
+    "script": gettext_noop("流程中不允许脚本"),
+    "subProcess": gettext_noop("暂不支持子流程（subProcess），请展开为普通步骤"),
+    "adHocSubProcess": gettext_noop("暂不支持子流程（adHocSubProcess）"),
+    "transaction": gettext_noop("暂不支持事务子流程（transaction）"),
+    "callActivity": gettext_noop("暂不支持调用活动（callActivity）"),
 }
 EXPRESSION_TAGS = {"conditionExpression", "condition", "completionCondition", "loopCardinality", "messagePath"}
 TIMER_TAGS = {"timeDuration", "timeDate", "timeCycle"}
@@ -89,7 +91,8 @@ STROKE = 'stroke="#0b0c0c" stroke-width="1.5"'
 
 @dataclass(frozen=True)
 class Template:
-    """A shipped process template (流程模板)."""
+    """A shipped process template (流程模板). `label` and `description` are marked for translation (gettext_noop);
+    translate them where they are shown."""
 
     key: str
     label: str
@@ -105,13 +108,24 @@ class Template:
 
 
 TEMPLATES = {
-    "instant": Template("instant", "即办件", "窗口受理后当场办结", "instant.bpmn"),
+    "instant": Template("instant", gettext_noop("即办件"), gettext_noop("窗口受理后当场办结"), "instant.bpmn"),
     "single_department": Template(
-        "single_department", "一个部门办理", "受理 → 承办 → 审核 → 审批，审批超时提醒", "single_department.bpmn"
+        "single_department",
+        gettext_noop("一个部门办理"),
+        gettext_noop("受理 → 承办 → 审核 → 审批，审批超时提醒"),
+        "single_department.bpmn",
     ),
-    "parallel": Template("parallel", "多部门并联审批", "受理后牵头部门与协办部门同时审查，汇总后审批", "parallel.bpmn"),
+    "parallel": Template(
+        "parallel",
+        gettext_noop("多部门并联审批"),
+        gettext_noop("受理后牵头部门与协办部门同时审查，汇总后审批"),
+        "parallel.bpmn",
+    ),
     "inspection": Template(
-        "inspection", "含现场核查", "受理 → 承办 → 现场核查 → 审核 → 审批；核查不合格直接审批", "inspection.bpmn"
+        "inspection",
+        gettext_noop("含现场核查"),
+        gettext_noop("受理 → 承办 → 现场核查 → 审核 → 审批；核查不合格直接审批"),
+        "inspection.bpmn",
     ),
 }
 
@@ -163,7 +177,7 @@ def _create(*, actor, root, xml: str, template: str, content_hash: str) -> Proce
 def process_from_template(*, actor, key: str) -> ProcessDefinition:
     """The stored definition of a shipped template (stored on first use)."""
     if key not in TEMPLATES:
-        raise DomainError(CatalogError.INVALID_PROCESS, f"没有名为“{key}”的流程模板")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("没有名为“%(key)s”的流程模板") % {"key": key})
     return process_store(actor=actor, xml=TEMPLATES[key].xml(), template=key)
 
 
@@ -187,7 +201,7 @@ def check_process_fields(definition: ProcessDefinition, schema: dict) -> None:
     fields = set((schema or {}).get("properties", {}))
     unknown = [name for name in outline(definition).get("variables", []) if name not in fields | CASE_VARIABLES]
     if unknown:
-        messages = [f"流程条件中的“{name}”不是申请表字段，也不是办件变量" for name in unknown]
+        messages = [_("流程条件中的“%(name)s”不是申请表字段，也不是办件变量") % {"name": name} for name in unknown]
         raise DomainError(CatalogError.INVALID_PROCESS, messages[0], fields={"process": messages})
 
 
@@ -198,16 +212,17 @@ def check_process_fields(definition: ProcessDefinition, schema: dict) -> None:
 def _parse_xml(xml: str | bytes) -> etree._Element:
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     if len(data) > MAX_XML_BYTES:
-        raise DomainError(CatalogError.INVALID_PROCESS, "BPMN 文件太大（不能超过 1 MB）")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("BPMN 文件太大（不能超过 1 MB）"))
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise DomainError(CatalogError.INVALID_PROCESS, "BPMN 文件中不允许 DOCTYPE 或实体声明")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("BPMN 文件中不允许 DOCTYPE 或实体声明"))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise DomainError(CatalogError.INVALID_PROCESS, f"BPMN 文件不是合法的 XML：{error.msg}") from error
+        message = _("BPMN 文件不是合法的 XML：%(detail)s") % {"detail": error.msg}
+        raise DomainError(CatalogError.INVALID_PROCESS, message) from error
     if root.tag != f"{{{BPMN}}}definitions":
-        raise DomainError(CatalogError.INVALID_PROCESS, "这不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("这不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）"))
     return root
 
 
@@ -221,7 +236,7 @@ def _problems(root, form_fields) -> list[str]:
     if spiff_problem:
         return [spiff_problem]
     process = _executable_process(root)
-    problems = [message for tag, message in REFUSED_TAGS.items() if process.find(f".//{{{BPMN}}}{tag}") is not None]
+    problems = [_(message) for tag, message in REFUSED_TAGS.items() if process.find(f".//{{{BPMN}}}{tag}") is not None]
     problems += _lane_problems(process)
     problems += _expression_problems(process, form_fields)
     problems += _gateway_problems(process)
@@ -234,12 +249,14 @@ def _spiff_problem(root) -> str:
         parser.add_bpmn_xml(etree.ElementTree(root))
         process_ids = parser.get_process_ids()
         if len(process_ids) != 1:
-            return f'BPMN 文件中必须恰好有一个可执行流程（isExecutable="true"），现有 {len(process_ids)} 个'
+            return _('BPMN 文件中必须恰好有一个可执行流程（isExecutable="true"），现有 %(count)s 个') % {
+                "count": len(process_ids)
+            }
         parser.get_spec(process_ids[0])
     except SpiffWorkflowException as error:
-        return f"流程定义无法解析：{_spiff_message(error)}"
+        return _("流程定义无法解析：%(detail)s") % {"detail": _spiff_message(error)}
     except etree.LxmlError as error:
-        return f"BPMN 文件不符合 BPMN 2.0 规范：{error}"
+        return _("BPMN 文件不符合 BPMN 2.0 规范：%(detail)s") % {"detail": error}
     return ""
 
 
@@ -247,14 +264,14 @@ def _spiff_message(error: SpiffWorkflowException) -> str:
     where = " ".join(str(part) for part in (getattr(error, "name", ""), getattr(error, "id", "")) if part)
     line = getattr(error, "line_number", "")
     detail = f"（{where}）" if where else ""
-    return f"{error}{detail}" + (f"，第 {line} 行" if line else "")
+    return f"{error}{detail}" + (_("，第 %(line)s 行") % {"line": line} if line else "")
 
 
 def _executable_process(root):
     for process in root.iterfind(f"{{{BPMN}}}process"):
         if process.get("isExecutable") == "true":
             return process
-    raise DomainError(CatalogError.INVALID_PROCESS, "BPMN 文件中没有可执行流程")
+    raise DomainError(CatalogError.INVALID_PROCESS, _("BPMN 文件中没有可执行流程"))
 
 
 def _local(element) -> str:
@@ -294,14 +311,16 @@ def _lane_problems(process) -> list[str]:
     lanes = _lanes(process)
     words = "、".join(LANE_ROLE_WORDS)
     problems = [
-        f"泳道“{lane['name'] or lane['id']}”对应不到岗位，泳道名称应为：{words}（可在括号中注明部门）"
+        _("泳道“%(lane)s”对应不到岗位，泳道名称应为：%(words)s（可在括号中注明部门）")
+        % {"lane": lane["name"] or lane["id"], "words": words}
         for lane in lanes
         if not lane["role"]
     ]
     in_lane = {node for lane in lanes for node in lane["nodes"]}
     for task in _steps_elements(process):
         if task.get("id") not in in_lane:
-            problems.append(f"步骤“{task.get('name') or task.get('id')}”不在任何泳道中，请把它放进对应岗位的泳道")
+            step = task.get("name") or task.get("id")
+            problems.append(_("步骤“%(step)s”不在任何泳道中，请把它放进对应岗位的泳道") % {"step": step})
     return problems
 
 
@@ -319,7 +338,8 @@ def _expression_problems(process, form_fields) -> list[str]:
             problems += expression_problems(element.text or "", form_fields)
         elif tag in TIMER_TAGS and _timer_value(element.text) is None:
             problems.append(
-                f'定时事件的时长“{(element.text or "").strip()}”不正确，请写成带引号的 ISO 8601 时长，如 "P2D"'
+                _('定时事件的时长“%(value)s”不正确，请写成带引号的 ISO 8601 时长，如 "P2D"')
+                % {"value": (element.text or "").strip()}
             )
     return problems
 
@@ -345,7 +365,8 @@ def _gateway_problems(process) -> list[str]:
         for flow in outgoing:
             if not flow["condition"] and flow["id"] != gateway.get("default"):
                 name = gateway.get("name") or gateway.get("id")
-                problems.append(f"网关“{name}”的流向“{flow['name'] or flow['id']}”缺少条件，请填写条件或设为默认流向")
+                message = _("网关“%(gateway)s”的流向“%(flow)s”缺少条件，请填写条件或设为默认流向")
+                problems.append(message % {"gateway": name, "flow": flow["name"] or flow["id"]})
     return problems
 
 
@@ -601,10 +622,11 @@ def _svg(title: str, shapes: list, edges: list) -> str:
     ys = [s[2] for s in shapes] + [s[2] + s[4] for s in shapes] + [y for _, pts in edges for _, y in pts]
     left, top = min(xs) - 10, min(ys) - 10
     width, height = max(xs) - left + 10, max(ys) - top + 10
+    label = _("%(name)s（流程图）") % {"name": title}
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bpmn-diagram" role="img" '
         f'viewBox="{left:g} {top:g} {width:g} {height:g}" aria-labelledby="bpmn-title">',
-        f'<title id="bpmn-title">{escape(title)}（流程图）</title>',
+        f'<title id="bpmn-title">{escape(label)}</title>',
         '<defs><marker id="bpmn-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#0b0c0c"/></marker></defs>',
     ]

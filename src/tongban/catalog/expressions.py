@@ -14,6 +14,9 @@ import operator
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from tongban.catalog.errors import CatalogError
 from tongban.core.errors import DomainError
 
@@ -41,15 +44,15 @@ _COMPARISONS = {
 }
 
 _REFUSED = (
-    (ast.Call, "流程条件不允许调用函数：{src}"),
-    (ast.Attribute, "流程条件不允许访问属性：{src}"),
-    (ast.Subscript, "流程条件不允许使用下标：{src}"),
-    (ast.Lambda, "流程条件不允许定义函数：{src}"),
-    ((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), "流程条件不允许使用推导式：{src}"),
-    ((ast.NamedExpr,), "流程条件不允许赋值：{src}"),
-    ((ast.BinOp,), "流程条件不允许计算，只能比较：{src}"),
-    ((ast.IfExp,), "流程条件不允许使用条件表达式，请拆成多条流转条件：{src}"),
-    ((ast.Await, ast.Yield, ast.YieldFrom), "流程条件不允许使用该语法：{src}"),
+    (ast.Call, gettext_noop("流程条件不允许调用函数：%(source)s")),
+    (ast.Attribute, gettext_noop("流程条件不允许访问属性：%(source)s")),
+    (ast.Subscript, gettext_noop("流程条件不允许使用下标：%(source)s")),
+    (ast.Lambda, gettext_noop("流程条件不允许定义函数：%(source)s")),
+    ((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), gettext_noop("流程条件不允许使用推导式：%(source)s")),
+    ((ast.NamedExpr,), gettext_noop("流程条件不允许赋值：%(source)s")),
+    ((ast.BinOp,), gettext_noop("流程条件不允许计算，只能比较：%(source)s")),
+    ((ast.IfExp,), gettext_noop("流程条件不允许使用条件表达式，请拆成多条流转条件：%(source)s")),
+    ((ast.Await, ast.Yield, ast.YieldFrom), gettext_noop("流程条件不允许使用该语法：%(source)s")),
 )
 
 
@@ -61,11 +64,11 @@ def expression_problems(expression: str, names: Iterable[str] | None = None) -> 
     """
     source = (expression or "").strip()
     if not source:
-        return ["流程条件不能为空"]
+        return [_("流程条件不能为空")]
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError:
-        return [f"流程条件不是合法的表达式：{source}"]
+        return [_("流程条件不是合法的表达式：%(source)s") % {"source": source}]
     allowed = None if names is None else frozenset(names) | CASE_VARIABLES
     problems: list[str] = []
     _check(tree.body, source, allowed, problems)
@@ -92,7 +95,7 @@ def _segment(source: str, node: ast.AST) -> str:
 def _check(node: ast.AST, source: str, allowed: frozenset[str] | None, problems: list[str]) -> None:
     for kinds, message in _REFUSED:
         if isinstance(node, kinds):
-            problems.append(message.format(src=_segment(source, node)))
+            problems.append(_(message) % {"source": _segment(source, node)})
             return
     if isinstance(node, ast.Constant):
         return
@@ -110,16 +113,20 @@ def _check(node: ast.AST, source: str, allowed: frozenset[str] | None, problems:
         _check_compare(node, source, allowed, problems)
         return
     if isinstance(node, (ast.List, ast.Tuple)):
-        problems.append(f"列表只能写在 in / not in 的右边：{_segment(source, node)}")
+        problems.append(_("列表只能写在 in / not in 的右边：%(source)s") % {"source": _segment(source, node)})
         return
-    problems.append(f"流程条件只能包含比较、与或非、表单字段和常量，不允许：{_segment(source, node)}")
+    problems.append(_not_allowed(source, node))
+
+
+def _not_allowed(source: str, node: ast.AST) -> str:
+    return _("流程条件只能包含比较、与或非、表单字段和常量，不允许：%(source)s") % {"source": _segment(source, node)}
 
 
 def _check_name(name: str, allowed: frozenset[str] | None, problems: list[str]) -> None:
     if name.startswith("_"):
-        problems.append(f"流程条件不允许使用以下划线开头的名字：{name}")
+        problems.append(_("流程条件不允许使用以下划线开头的名字：%(name)s") % {"name": name})
     elif allowed is not None and name not in allowed:
-        problems.append(f"流程条件中的“{name}”不是申请表字段，也不是办件变量")
+        problems.append(_("流程条件中的“%(name)s”不是申请表字段，也不是办件变量") % {"name": name})
 
 
 def _check_unary(node: ast.UnaryOp, source: str, allowed, problems: list[str]) -> None:
@@ -128,18 +135,21 @@ def _check_unary(node: ast.UnaryOp, source: str, allowed, problems: list[str]) -
     elif isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and _is_number(node.operand.value):
         return
     else:
-        problems.append(f"流程条件只能包含比较、与或非、表单字段和常量，不允许：{_segment(source, node)}")
+        problems.append(_not_allowed(source, node))
 
 
 def _check_compare(node: ast.Compare, source: str, allowed, problems: list[str]) -> None:
     _check(node.left, source, allowed, problems)
     for op, right in zip(node.ops, node.comparators, strict=True):
         if type(op) not in _COMPARISONS:
-            problems.append(f"流程条件不允许使用该比较（is / is not），请用 == 或 !=：{_segment(source, node)}")
+            problems.append(
+                _("流程条件不允许使用该比较（is / is not），请用 == 或 !=：%(source)s")
+                % {"source": _segment(source, node)}
+            )
         elif isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple)):
             for element in right.elts:
                 if not _is_constant(element):
-                    problems.append(f"in 右边的列表只能包含常量：{_segment(source, element)}")
+                    problems.append(_("in 右边的列表只能包含常量：%(source)s") % {"source": _segment(source, element)})
         else:
             _check(right, source, allowed, problems)
 
@@ -183,7 +193,7 @@ def _value(node: ast.AST, variables: Mapping[str, Any]) -> Any:
         return _bool_op(node, variables)
     if isinstance(node, ast.Compare):
         return _compare(node, variables)
-    raise DomainError(CatalogError.INVALID_PROCESS, f"流程条件无法计算：{type(node).__name__}")
+    raise DomainError(CatalogError.INVALID_PROCESS, _("流程条件无法计算：%(node)s") % {"node": type(node).__name__})
 
 
 def _bool_op(node: ast.BoolOp, variables: Mapping[str, Any]) -> Any:
@@ -226,10 +236,10 @@ class WhitelistEnvironment:
         return evaluate(expression, {**(external_context or {}), **context})
 
     def execute(self, script, context, external_context=None):
-        raise DomainError(CatalogError.INVALID_PROCESS, "流程中不允许脚本")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("流程中不允许脚本"))
 
     def call_service(self, context, **kwargs):
-        raise DomainError(CatalogError.INVALID_PROCESS, "流程中不允许调用服务")
+        raise DomainError(CatalogError.INVALID_PROCESS, _("流程中不允许调用服务"))
 
 
 def safe_script_engine():

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError
 
@@ -27,17 +29,18 @@ from tongban.catalog.errors import CatalogError
 from tongban.core.errors import DomainError
 
 # Where a field's value can be filled in from (the applicant's verified profile or the enterprise they act for).
+# The labels are marked for translation here and translated where they are shown (gettext at call time).
 PREFILL_SOURCES = {
-    "profile.real_name": "实名姓名",
-    "profile.id_number": "公民身份号码",
-    "profile.phone": "手机号码",
-    "profile.gender": "性别",
-    "profile.birth_date": "出生日期",
-    "profile.address": "户籍地址",
-    "enterprise.name": "企业名称",
-    "enterprise.uscc": "统一社会信用代码",
-    "enterprise.legal_representative": "法定代表人",
-    "enterprise.address": "住所",
+    "profile.real_name": gettext_noop("实名姓名"),
+    "profile.id_number": gettext_noop("公民身份号码"),
+    "profile.phone": gettext_noop("手机号码"),
+    "profile.gender": gettext_noop("性别"),
+    "profile.birth_date": gettext_noop("出生日期"),
+    "profile.address": gettext_noop("户籍地址"),
+    "enterprise.name": gettext_noop("企业名称"),
+    "enterprise.uscc": gettext_noop("统一社会信用代码"),
+    "enterprise.legal_representative": gettext_noop("法定代表人"),
+    "enterprise.address": gettext_noop("住所"),
 }
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -101,63 +104,77 @@ def form_problems(schema: Any, ui: Any) -> dict[str, list[str]]:
 
 def _schema_problems(schema: Any) -> list[str]:
     if not isinstance(schema, dict):
-        return ["申请表定义必须是一个 JSON 对象"]
+        return [_("申请表定义必须是一个 JSON 对象")]
     if schema.get("$schema", SCHEMA_URI) != SCHEMA_URI:
-        return [f"申请表定义须使用 JSON Schema 2020-12（$schema 应为 {SCHEMA_URI}）"]
+        return [_("申请表定义须使用 JSON Schema 2020-12（$schema 应为 %(uri)s）") % {"uri": SCHEMA_URI}]
     try:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
-        where = "/".join(str(part) for part in error.path) or "根"
-        return [f"申请表定义不符合 JSON Schema 2020-12（位置：{where}）：{error.message}"]
+        where = "/".join(str(part) for part in error.path) or _("根")
+        return [
+            _("申请表定义不符合 JSON Schema 2020-12（位置：%(where)s）：%(detail)s")
+            % {"where": where, "detail": error.message}
+        ]
     if schema.get("type") != "object":
-        return ["申请表定义的 type 必须是 object"]
+        return [_("申请表定义的 type 必须是 object")]
     properties = schema.get("properties")
     if not isinstance(properties, dict) or not properties:
-        return ["申请表至少要有一个字段（properties）"]
+        return [_("申请表至少要有一个字段（properties）")]
     problems: list[str] = []
     for name, prop in properties.items():
         problems.extend(_property_problems(name, prop))
     for name in schema.get("required", []):
         if name not in properties:
-            problems.append(f"必填字段“{name}”不在字段列表（properties）中")
+            problems.append(_("必填字段“%(name)s”不在字段列表（properties）中") % {"name": name})
     return problems
 
 
 def _property_problems(name: str, prop: Any) -> list[str]:
     if not FIELD_NAME.match(name):
-        return [f"字段名“{name}”只能用小写字母、数字和下划线，并以字母开头"]
+        return [_("字段名“%(name)s”只能用小写字母、数字和下划线，并以字母开头") % {"name": name}]
     if not isinstance(prop, dict):
-        return [f"字段“{name}”的定义必须是一个对象"]
+        return [_("字段“%(name)s”的定义必须是一个对象") % {"name": name}]
     problems = []
     if not str(prop.get("title", "")).strip():
-        problems.append(f"字段“{name}”缺少名称（title），申请人看到的就是它")
+        problems.append(_("字段“%(name)s”缺少名称（title），申请人看到的就是它") % {"name": name})
     kind = prop.get("type")
     if kind == "array":
         items = prop.get("items")
         if not (isinstance(items, dict) and items.get("type") == "string" and items.get("enum")):
-            problems.append(f"字段“{name}”是多选，items 必须是带 enum 选项的 string")
+            problems.append(_("字段“%(name)s”是多选，items 必须是带 enum 选项的 string") % {"name": name})
     elif kind not in SCALAR_TYPES:
-        problems.append(f"字段“{name}”的类型“{kind}”不支持，只能是 string、number、integer、boolean 或 array")
+        problems.append(
+            _("字段“%(name)s”的类型“%(kind)s”不支持，只能是 string、number、integer、boolean 或 array")
+            % {"name": name, "kind": kind}
+        )
     fmt = prop.get("format")
     if fmt is not None and (kind != "string" or fmt not in STRING_FORMATS):
-        problems.append(f"字段“{name}”的格式“{fmt}”不支持，只支持 string 的 date（日期）")
+        problems.append(
+            _("字段“%(name)s”的格式“%(format)s”不支持，只支持 string 的 date（日期）") % {"name": name, "format": fmt}
+        )
     return problems
 
 
 def _ui_problems(schema: dict, ui: Any) -> list[str]:
     if not isinstance(ui, dict):
-        return ["界面提示必须是一个 JSON 对象"]
-    problems = [f"界面提示中的“{key}”不认识，只能有 pages、help、prefill" for key in ui if key not in UI_KEYS]
+        return [_("界面提示必须是一个 JSON 对象")]
+    problems = [
+        _("界面提示中的“%(key)s”不认识，只能有 pages、help、prefill") % {"key": key} for key in ui if key not in UI_KEYS
+    ]
     properties = schema["properties"]
     problems.extend(_pages_problems(properties, ui.get("pages")))
     help_texts = ui.get("help", {})
     if not isinstance(help_texts, dict):
-        problems.append("help 必须是“字段名: 说明”的对象")
+        problems.append(_("help 必须是“字段名: 说明”的对象"))
     else:
-        problems.extend(f"帮助说明中的字段“{name}”不在申请表中" for name in help_texts if name not in properties)
+        problems.extend(
+            _("帮助说明中的字段“%(name)s”不在申请表中") % {"name": name}
+            for name in help_texts
+            if name not in properties
+        )
     prefill = ui.get("prefill", {})
     if not isinstance(prefill, dict):
-        problems.append("prefill 必须是“字段名: 来源”的对象")
+        problems.append(_("prefill 必须是“字段名: 来源”的对象"))
     else:
         problems.extend(_prefill_problems(properties, prefill))
     return problems
@@ -165,26 +182,32 @@ def _ui_problems(schema: dict, ui: Any) -> list[str]:
 
 def _pages_problems(properties: dict, pages: Any) -> list[str]:
     if not isinstance(pages, list) or not pages:
-        return ["界面提示至少要有一页（pages）"]
+        return [_("界面提示至少要有一页（pages）")]
     problems: list[str] = []
     placed: dict[str, int] = {}
     for number, page in enumerate(pages, start=1):
         if not isinstance(page, dict) or not str(page.get("title", "")).strip():
-            problems.append(f"第 {number} 页缺少标题（title）")
+            problems.append(_("第 %(number)s 页缺少标题（title）") % {"number": number})
             continue
         title = page["title"]
         fields = page.get("fields")
         if not isinstance(fields, list) or not fields:
-            problems.append(f"第 {number} 页“{title}”没有字段")
+            problems.append(_("第 %(number)s 页“%(title)s”没有字段") % {"number": number, "title": title})
             continue
         for name in fields:
             if name not in properties:
-                problems.append(f"第 {number} 页“{title}”中的字段“{name}”不在申请表中")
+                problems.append(
+                    _("第 %(number)s 页“%(title)s”中的字段“%(name)s”不在申请表中")
+                    % {"number": number, "title": title, "name": name}
+                )
             elif name in placed:
-                problems.append(f"字段“{name}”同时出现在第 {placed[name]} 页和第 {number} 页，每个字段只能放在一页")
+                problems.append(
+                    _("字段“%(name)s”同时出现在第 %(first)s 页和第 %(number)s 页，每个字段只能放在一页")
+                    % {"name": name, "first": placed[name], "number": number}
+                )
             else:
                 placed[name] = number
-    problems.extend(f"字段“{name}”没有放在任何一页上" for name in properties if name not in placed)
+    problems.extend(_("字段“%(name)s”没有放在任何一页上") % {"name": name} for name in properties if name not in placed)
     return problems
 
 
@@ -192,9 +215,11 @@ def _prefill_problems(properties: dict, prefill: dict) -> list[str]:
     problems = []
     for name, source in prefill.items():
         if name not in properties:
-            problems.append(f"预填字段“{name}”不在申请表中")
+            problems.append(_("预填字段“%(name)s”不在申请表中") % {"name": name})
         elif source not in PREFILL_SOURCES:
-            problems.append(f"字段“{name}”的预填来源“{source}”不认识，可用：{'、'.join(PREFILL_SOURCES)}")
+            allowed = "、".join(PREFILL_SOURCES)
+            message = _("字段“%(name)s”的预填来源“%(source)s”不认识，可用：%(allowed)s")
+            problems.append(message % {"name": name, "source": source, "allowed": allowed})
     return problems
 
 
@@ -249,23 +274,23 @@ def _messages_for(error, properties: dict, given: dict) -> list[tuple[str, str]]
         return [(name, _required_message(name, properties.get(name, {}))) for name in missing]
     if error.validator == "additionalProperties":
         extra = [name for name in error.instance if name not in properties]
-        return [(name, "申请表中没有这一项") for name in extra]
+        return [(name, _("申请表中没有这一项")) for name in extra]
     path = list(error.absolute_path)
     if not path:
-        return [("__all__", "提交的申请表内容有误")]
+        return [("__all__", _("提交的申请表内容有误"))]
     name = str(path[0])
     return [(name, _field_message(error, properties.get(name, {})))]
 
 
 def _title(prop: dict) -> str:
-    return str(prop.get("title", "")) or "此项"
+    return str(prop.get("title", "")) or _("此项")
 
 
 def _required_message(name: str, prop: dict) -> str:
     title = _title(prop)
     if prop.get("type") in {"boolean", "array"} or "enum" in prop:
-        return f"请选择{title}"
-    return f"请填写{title}"
+        return _("请选择%(title)s") % {"title": title}
+    return _("请填写%(title)s") % {"title": title}
 
 
 def _field_message(error, prop: dict) -> str:
@@ -275,44 +300,48 @@ def _field_message(error, prop: dict) -> str:
     if rule == "type":
         return _type_message(title, prop)
     if rule == "format":
-        return "请输入正确的日期，例如 2026-03-01"
+        return _("请输入正确的日期，例如 2026-03-01")
     if rule in {"enum", "const"}:
-        return f"请从给定的选项中选择{title}"
+        return _("请从给定的选项中选择%(title)s") % {"title": title}
     if rule == "minimum":
-        return f"{title}不能小于 {value}"
+        return _("%(title)s不能小于 %(value)s") % {"title": title, "value": value}
     if rule == "exclusiveMinimum":
-        return f"{title}必须大于 {value}"
+        return _("%(title)s必须大于 %(value)s") % {"title": title, "value": value}
     if rule == "maximum":
-        return f"{title}不能大于 {value}"
+        return _("%(title)s不能大于 %(value)s") % {"title": title, "value": value}
     if rule == "exclusiveMaximum":
-        return f"{title}必须小于 {value}"
+        return _("%(title)s必须小于 %(value)s") % {"title": title, "value": value}
     if rule == "minLength":
-        return f"请填写{title}" if value <= 1 else f"{title}至少要填写 {value} 个字"
+        if value <= 1:
+            return _("请填写%(title)s") % {"title": title}
+        return _("%(title)s至少要填写 %(value)s 个字") % {"title": title, "value": value}
     if rule == "maxLength":
-        return f"{title}不能超过 {value} 个字"
+        return _("%(title)s不能超过 %(value)s 个字") % {"title": title, "value": value}
     if rule == "pattern":
         hint = prop.get("x-format-hint", "")
-        return f"{title}的格式不正确" + (f"，{hint}" if hint else "")
+        if hint:
+            return _("%(title)s的格式不正确，%(hint)s") % {"title": title, "hint": hint}
+        return _("%(title)s的格式不正确") % {"title": title}
     if rule == "minItems":
-        return f"{title}请至少选择 {value} 项"
+        return _("%(title)s请至少选择 %(value)s 项") % {"title": title, "value": value}
     if rule == "maxItems":
-        return f"{title}最多只能选择 {value} 项"
+        return _("%(title)s最多只能选择 %(value)s 项") % {"title": title, "value": value}
     if rule == "uniqueItems":
-        return f"{title}中有重复的选项"
-    return f"{title}填写有误，请检查"
+        return _("%(title)s中有重复的选项") % {"title": title}
+    return _("%(title)s填写有误，请检查") % {"title": title}
 
 
 def _type_message(title: str, prop: dict) -> str:
     kind = prop.get("type")
     if kind == "integer":
-        return f"{title}请输入整数"
+        return _("%(title)s请输入整数") % {"title": title}
     if kind == "number":
-        return f"{title}请输入数字"
+        return _("%(title)s请输入数字") % {"title": title}
     if kind == "boolean":
-        return f"请选择{title}"
+        return _("请选择%(title)s") % {"title": title}
     if kind == "array":
-        return f"请从给定的选项中选择{title}"
-    return f"{title}请输入文字"
+        return _("请从给定的选项中选择%(title)s") % {"title": title}
+    return _("%(title)s请输入文字") % {"title": title}
 
 
 def coerce_submission(schema: dict, raw: Mapping[str, Any]) -> dict[str, Any]:

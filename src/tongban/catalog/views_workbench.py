@@ -403,7 +403,7 @@ def _preview_pages(schema: dict, ui: dict) -> list[dict]:
             {
                 "field": field,
                 "kind_label": FIELD_KINDS.get(field.kind, field.kind),
-                "prefill_label": forms_schema.PREFILL_SOURCES.get(field.prefill, field.prefill),
+                "prefill_label": _prefill_label(field.prefill),
             }
             for field in page.fields
         ]
@@ -459,8 +459,16 @@ def version_form_preview(request, item_id: int, version_id: int):
 # --- process -----------------------------------------------------------------------------------------------------
 
 
+def _prefill_label(source: str) -> str:
+    label = forms_schema.PREFILL_SOURCES.get(source)
+    return _(label) if label else source
+
+
 def _template_choices() -> list[tuple[str, str]]:
-    return [(key, f"{template.label}：{template.description}") for key, template in bpmn.TEMPLATES.items()]
+    return [
+        (key, _("%(label)s：%(description)s") % {"label": _(template.label), "description": _(template.description)})
+        for key, template in bpmn.TEMPLATES.items()
+    ]
 
 
 @staff_page
