@@ -23,6 +23,7 @@ from tongban.catalog.schemas import (
     ItemPageOut,
     VersionOut,
 )
+from tongban.core.models import Region
 
 router = Router(tags=["事项目录"])
 
@@ -146,12 +147,12 @@ _MATERIAL_FIELDS = (
 
 
 def _region_name(region_code: str, organisation) -> str:
+    """The name of the area where the item is valid: the organisation's own region, or one query for the one above."""
     if not region_code:
         return str(search._facet_label("region", "", ""))
-    region = organisation.region
-    while region is not None and region.code != region_code:
-        region = region.parent
-    return region.name if region is not None else region_code
+    if organisation.region.code == region_code:
+        return organisation.region.name
+    return Region.objects.filter(code=region_code).values_list("name", flat=True).first() or region_code
 
 
 # --- Staff (editors) --------------------------------------------------------------------------------------------------

@@ -227,3 +227,9 @@ def test_the_session_api_checks_csrf(catalogue, editor):
     response = client.post(f"/api/v1/catalog/staff/items/{food.pk}/drafts", {}, content_type="application/json")
     assert response.status_code in (401, 403)
     assert not ItemVersion.objects.filter(item=food, number=2).exists()
+
+
+def test_guide_of_a_city_wide_item_names_the_city_with_one_more_query(client, catalogue, django_assert_num_queries):
+    with django_assert_num_queries(6):
+        body = client.get(detail_url(catalogue["hukou"].code)).json()
+    assert (body["region"], body["region_name"]) == ("330100", "杭州市")
