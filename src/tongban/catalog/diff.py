@@ -78,17 +78,23 @@ def _child_changes(kind: str, label: str, key: str, old_rows, new_rows) -> list[
     changes = []
     for name in new_by_key:
         if name not in old_by_key:
-            changes.append(FieldChange(f"{label}「{name}」", "", _("新增"), ADDED, kind))
+            changes.append(FieldChange(_row_label(label, name), "", _("新增"), ADDED, kind))
     for name, row in old_by_key.items():
         if name not in new_by_key:
-            changes.append(FieldChange(f"{label}「{name}」", _("原有"), _("删除"), REMOVED, kind))
+            changes.append(FieldChange(_row_label(label, name), _("原有"), _("删除"), REMOVED, kind))
             continue
         other = new_by_key[name]
         for field in _content_fields(type(row)):
             before, after = _readable(row, field), _readable(other, field)
             if before != after:
-                changes.append(FieldChange(f"{label}「{name}」{field.verbose_name}", before, after, CHANGED, kind))
+                field_label = _("%(row)s%(field)s") % {"row": _row_label(label, name), "field": field.verbose_name}
+                changes.append(FieldChange(field_label, before, after, CHANGED, kind))
     return changes
+
+
+def _row_label(label, name: str) -> str:
+    """A material, fee or question named in a change, e.g. 申请材料「居民身份证」."""
+    return _("%(label)s「%(name)s」") % {"label": label, "name": name}
 
 
 def _themes_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
@@ -113,7 +119,9 @@ def _form_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
 
 def _process_name(version: ItemVersion) -> str:
     """The process's name with the start of its content hash: two uploads of one name still read differently."""
-    return f"{version.process.name}（{version.process.content_hash[:8]}）" if version.process_id else ""
+    if not version.process_id:
+        return ""
+    return _("%(name)s（%(hash)s）") % {"name": version.process.name, "hash": version.process.content_hash[:8]}
 
 
 def _process_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:

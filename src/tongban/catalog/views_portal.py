@@ -249,7 +249,7 @@ def _download(file_field, label: str, stem: str):
         raise Http404
     suffix = PurePath(file_field.name).suffix.lower()
     suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
-    filename = _safe_filename(f"{stem}（{label}）") + suffix
+    filename = _safe_filename(_("%(name)s（%(label)s）") % {"name": stem, "label": label}) + suffix
     try:
         handle = file_field.storage.open(file_field.name, "rb")
     except FileNotFoundError as exc:
