@@ -19,7 +19,8 @@ The index lives in the database (no per-process index): SearchDocument rows plus
 catalog_search_fts (rowid = SearchDocument.id) and, on PostgreSQL, the weighted tsvector column
 catalog_searchdocument.search_vector with a GIN index (migration 0002). A search runs one SQL statement whatever
 the query — the page of hits, the total (window count) and the facets — plus, once a minute per process, one to
-reload the synonym table (an admin's edit applies at once in its own process, within SYNONYM_TTL elsewhere). The
+reload the synonym table (an admin's edit applies at once in its own process, within SYNONYM_TTL elsewhere; inside
+a transaction the table is read every time). The
 use counts in the index are refreshed by the periodic job catalog.search_use_counts (jobs.py).
 
 SQL is assembled from constant fragments and "%s" placeholders only (hence the S608 waivers); every value a person
@@ -274,9 +275,19 @@ def synonyms_forget(**_kwargs) -> None:
     _synonyms = None
 
 
+def _in_transaction() -> bool:
+    return connection.in_atomic_block
+
+
 def _synonym_table() -> list[tuple[str, str]]:
-    """(phrase, means) of every synonym, loaded once per SYNONYM_TTL per process (one statement when it is)."""
+    """(phrase, means) of every synonym, loaded once per SYNONYM_TTL per process (one statement when it is).
+
+    Inside a transaction (a write, or a test) the table is read fresh and not kept: what that transaction sees may
+    be rolled back, and no signal says so.
+    """
     global _synonyms
+    if _in_transaction():
+        return list(Synonym.objects.order_by("phrase").values_list("phrase", "means"))
     now = time.monotonic()
     cached = _synonyms
     if cached is None or now - cached[0] > SYNONYM_TTL:
@@ -795,7 +806,8 @@ def search(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchResults:
-    """Published items matching the query and filters, best first, with facets, in one SQL statement (see above)."""
+    """Published items matching the query and filters, best first, with facets, in one SQL statement plus the synonym
+    table when it is not cached (see above)."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     page = max(1, int(page))
