@@ -449,3 +449,15 @@ def test_inside_a_transaction_the_synonyms_are_read_fresh_and_not_kept(catalogue
     Synonym.objects.bulk_create([Synonym(phrase="摆摊", means="个体工商户设立登记")])  # no signal
     assert codes_of(search.search("摆摊")) == [catalogue["getihu"].code]
     assert search._synonyms is None  # a rolled-back test or write leaves nothing behind
+
+
+def test_catalog_reindex_command_rebuilds_the_index(catalogue):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SearchDocument.objects.filter(item=catalogue["venue"]).delete()
+    out = StringIO()
+    call_command("catalog_reindex", stdout=out)
+    assert "8 个事项" in out.getvalue()
+    assert codes_of(search.search("公共场所卫生许可证核发"))[0] == catalogue["venue"].code
