@@ -380,6 +380,9 @@ def _write_fulltext(entries: list[_Entry]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             rows = [(entry.document.pk, entry.name_terms, entry.body_terms) for entry in entries]
+            # The FTS table is outside the ORM: a row whose document vanished without its FTS row (a flush, a cascade)
+            # must not block the id's reuse, so the rowids are cleared first.
+            cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in rows])  # noqa: S608
             cursor.executemany(f"INSERT INTO {FTS_TABLE}(rowid, name_terms, body_terms) VALUES (%s, %s, %s)", rows)  # noqa: S608
         else:
             rows = [

@@ -121,8 +121,9 @@ def test_search_with_nothing_found_suggests_themes_and_12345(client, catalogue):
 
 @pytest.mark.django_db
 def test_search_page_runs_constant_queries(client, catalogue, django_assert_num_queries):
-    # region, deployment regions, synonyms, hits, facets.
-    with django_assert_num_queries(5):
+    # region, deployment regions, synonyms, then hits + total + facets in one statement; a query no item matches in
+    # full takes one more statement, the fuzzy fallback (search.py) — a fixed bound whatever the catalogue's size.
+    with django_assert_num_queries(4):
         client.get("/services/search/", {"q": "食品经营"})
     with django_assert_num_queries(5):
         client.get("/services/search/", {"q": "许可 津贴 老人"})
