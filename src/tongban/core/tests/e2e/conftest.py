@@ -112,6 +112,9 @@ class OfflinePage:
         from axe_playwright_python.sync_playwright import Axe
 
         options = {"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}, "resultTypes": ["violations"]}
+        # A click that navigates returns once the new page commits, before its stylesheet has loaded; unstyled links
+        # would then fail target-size on a busy machine. Check the page as a person sees it.
+        self.page.wait_for_load_state("load")
         results = Axe().run(self.page, context=context, options=options)
         return [
             f"{v['id']} ({v['impact']}): {v['help']} -> {[node['target'] for node in v['nodes']][:5]}"
