@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from tongban.accounts.models import StaffRole
+from tongban.catalog import demo as catalog_demo
 from tongban.demo import data
 
 
@@ -17,6 +18,10 @@ class Command(BaseCommand):
         for staff in data.STAFF:
             roles = "、".join(str(StaffRole(role).label) for _org, role, _subtree in staff.roles)
             out(f"    {staff.username:<18} {staff.display_name:<8} {roles}")
+        departments = {spec.key: spec.short_name for spec in data.ORGANISATIONS}
+        for org_key, (username, name, phone) in catalog_demo.EDITORS.items():
+            if phone:  # the others are in data.STAFF above
+                out(f"    {username:<18} {name:<8} {StaffRole.CATALOGUE_EDITOR.label}（{departments[org_key]}）")
         out("  个人 people（用户名为手机号 / username is the phone number）")
         for person in data.PEOPLE:
             out(f"    {person.phone:<18} {person.name:<8} L{person.real_name_level}  {person.note}")
