@@ -211,8 +211,10 @@ def _verify(request, user: User):
 @require_http_methods(["GET"])
 def staff_roles(request):
     """我的岗位: the roles the signed-in member of staff holds, where, and over which area; and the second factor."""
+    assignments = staff_assignments_of(request.user)
     context = {
-        "assignments": staff_assignments_of(request.user),
+        "assignments": assignments,
+        "role_codes": {assignment.role for assignment in assignments},
         "recovery_codes_remaining": factor.recovery_codes_remaining(request.user),
     }
     return render(request, TEMPLATES + "staff_roles.html", context)

@@ -406,3 +406,19 @@ def test_the_header_does_not_look_signed_in_while_the_second_factor_is_pending(c
     assert reverse("accounts:sign_out") not in html
     assert reverse("accounts:centre") not in html
     assert "clerk，工作人员账号登录时除密码外还需要输入手机验证器上的动态口令" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "links"),
+    [
+        (StaffRole.CATALOGUE_EDITOR, ["/workbench/catalog/"]),
+        (StaffRole.WINDOW_CLERK, ["/accounts/counter/realname/"]),
+        (StaffRole.SUPERVISOR, []),
+    ],
+)
+def test_my_roles_links_to_the_workbenches_of_the_roles_held(client, clock, hall, role, links):
+    make_staff("worker", (hall, role, False))
+    enrol(client, clock, "worker")
+    html = client.get(reverse("accounts:staff_roles")).content.decode()
+    found = re.findall(r'<li><a href="(/workbench/catalog/|/accounts/counter/realname/)">', html)
+    assert found == links
