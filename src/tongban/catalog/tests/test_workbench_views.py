@@ -369,6 +369,7 @@ def test_choose_a_process_template_and_see_its_outline(item, people):
     html = client.get(url("version_process", item.pk, version.pk)).content.decode()
     assert "并联办理" in html
     assert "分支 2" in html
+    assert '<figure class="process-diagram"><svg' in html  # drawn from the template's BPMNDI coordinates
 
 
 def test_an_uploaded_bpmn_file_with_a_bad_document_is_refused(item, people):
