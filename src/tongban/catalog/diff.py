@@ -103,15 +103,19 @@ def _themes_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
     return [] if before == after else [FieldChange(_("主题"), before, after, CHANGED, "themes")]
 
 
-def _form_summary(schema: dict) -> str:
+def _form_summary(schema: dict, ui: dict) -> str:
+    """The form's field titles in page order: PostgreSQL's jsonb does not keep the order of the schema's keys, the
+    page list in the UI hints does."""
     properties = (schema or {}).get("properties") or {}
-    return "、".join(str(prop.get("title") or name) for name, prop in properties.items() if isinstance(prop, dict))
+    on_pages = [name for page in (ui or {}).get("pages", []) for name in page.get("fields", [])]
+    names = [name for name in on_pages if name in properties] + sorted(set(properties) - set(on_pages))
+    return "、".join(str(properties[name].get("title") or name) for name in names if isinstance(properties[name], dict))
 
 
 def _form_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
     if (old.form_schema, old.form_ui) == (new.form_schema, new.form_ui):
         return []
-    before, after = _form_summary(old.form_schema), _form_summary(new.form_schema)
+    before, after = _form_summary(old.form_schema, old.form_ui), _form_summary(new.form_schema, new.form_ui)
     if before == after:
         before, after = before + _("（修改前）"), after + _("（字段设置或页面有修改）")
     return [FieldChange(_("申请表"), before, after, CHANGED, "form")]
