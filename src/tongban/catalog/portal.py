@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -171,6 +171,16 @@ def items_in_region(region_code: str):
 
 
 # --- Guide page -------------------------------------------------------------------------------------------------------
+
+
+BOT_USER_AGENT = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|httpx", re.IGNORECASE)
+
+
+def guide_viewed(item: ImplementationItem, *, user_agent: str) -> None:
+    """Count a person's view of a guide towards "most used" (one UPDATE; crawlers are not counted). A popularity
+    counter, not a change of the item, so it leaves no audit row."""
+    if not BOT_USER_AGENT.search(user_agent):
+        ImplementationItem.objects.filter(pk=item.pk).update(use_count=F("use_count") + 1)
 
 
 def guide_version(item: ImplementationItem) -> ItemVersion:

@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,12 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongban.catalog import access, favourites, portal, search
-from tongban.catalog.models import ImplementationItem, ItemType, Theme
+from tongban.catalog.models import ItemType, Theme
 from tongban.core.models import Organisation
 from tongban.core.selectors import service_points
 
 PER_PAGE = 20
-BOT_USER_AGENT = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|httpx", re.IGNORECASE)
 # Facets of search results shown as filter links, with the query parameter each one sets. The chosen region is the
 # region filter (the chooser above the results), so the "region" facet is not offered as links.
 FACET_PARAMS = {
@@ -222,8 +220,7 @@ def guide(request, code: str):
     """办事指南: every element of the published version in sections; ?print=1 is the print version."""
     item = access.access_published_item(code)
     version = portal.guide_version(item)
-    if not BOT_USER_AGENT.search(request.META.get("HTTP_USER_AGENT", "")):
-        ImplementationItem.objects.filter(pk=item.pk).update(use_count=F("use_count") + 1)
+    portal.guide_viewed(item, user_agent=request.META.get("HTTP_USER_AGENT", ""))
     context = {
         "item": item,
         "version": version,
