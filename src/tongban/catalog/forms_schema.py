@@ -247,10 +247,14 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_submission(schema: dict, data: Mapping[str, Any]) -> dict[str, list[str]]:
+def validate_submission(
+    schema: dict, data: Mapping[str, Any], *, ui: Mapping[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Chinese messages per field for what an applicant submitted (empty when it is all right).
 
-    Empty values ("", None, []) count as not given, so a required field left blank reads "请填写…".
+    Empty values ("", None, []) count as not given, so a required field left blank reads "请填写…". The messages are
+    in the order the applicant meets the fields: the form's pages (`ui["pages"][*]["fields"]`) when `ui` is given,
+    else the schema's property order (which PostgreSQL's jsonb does not keep), then any other field.
     """
     given = {name: value for name, value in data.items() if not _empty(value)}
     properties = schema.get("properties", {})
@@ -260,12 +264,28 @@ def validate_submission(schema: dict, data: Mapping[str, Any]) -> dict[str, list
         for name, message in _messages_for(error, properties, given):
             if message not in messages.setdefault(name, []):
                 messages[name].append(message)
-    return {name: messages[name] for name in _field_order(properties, messages)}
+    return {name: messages[name] for name in _field_order([*ui_field_order(ui), *properties], messages)}
 
 
-def _field_order(properties: dict, messages: dict) -> list[str]:
-    """Messages in the order the fields appear, so the error summary reads top to bottom."""
-    return [name for name in properties if name in messages] + [name for name in messages if name not in properties]
+def ui_field_order(ui: Mapping[str, Any] | None) -> list[str]:
+    """The field names of the form's pages, page by page (a name placed twice counts once); [] without pages."""
+    pages = ui.get("pages") if isinstance(ui, Mapping) else None
+    if not isinstance(pages, list):
+        return []
+    names = [
+        name
+        for page in pages
+        if isinstance(page, Mapping) and isinstance(page.get("fields"), list)
+        for name in page["fields"]
+        if isinstance(name, str)
+    ]
+    return list(dict.fromkeys(names))
+
+
+def _field_order(order: list[str], messages: dict) -> list[str]:
+    """Messages in the order the fields appear, so the error summary reads top to bottom; unknown names last."""
+    known = [name for name in dict.fromkeys(order) if name in messages]
+    return known + [name for name in messages if name not in known]
 
 
 def _messages_for(error, properties: dict, given: dict) -> list[tuple[str, str]]:

@@ -16,6 +16,9 @@ from tongban.catalog.forms_schema import (
     form_problems,
     validate_submission,
 )
+from tongban.catalog.models import ItemVersion
+from tongban.catalog.tests.lifecycle_fixtures import *  # noqa: F403
+from tongban.catalog.tests.lifecycle_fixtures import complete_draft
 from tongban.core.errors import DomainError
 
 SCHEMA = {
@@ -231,3 +234,49 @@ def test_form_pages_for_rendering():
     area = second.fields[0]
     assert (area.help, area.required, area.minimum, area.maximum) == ("单位：平方米", True, 1, 10000)
     assert second.fields[2].required is False
+
+
+def test_messages_follow_the_pages_when_the_ui_is_given():
+    ui = {"pages": [{"title": "联系", "fields": ["phone", "gender"]}, {"title": "本人", "fields": ["name", "area"]}]}
+    errors = validate_submission(SCHEMA, {**GOOD, "phone": "1", "name": "", "gender": "", "area": 0}, ui=ui)
+    assert list(errors) == ["phone", "gender", "name", "area"]
+
+
+def test_fields_not_on_any_page_follow_in_property_order():
+    ui = {"pages": [{"title": "经营", "fields": ["area"]}]}
+    errors = validate_submission(SCHEMA, {**GOOD, "phone": "1", "name": "", "area": 0}, ui=ui)
+    assert list(errors) == ["area", "name", "phone"]
+
+
+@pytest.mark.parametrize("ui", [None, {}, {"pages": "x"}, {"pages": [{"fields": None}, "x", {"fields": [3]}]}])
+def test_without_usable_pages_messages_follow_the_properties(ui):
+    errors = validate_submission(SCHEMA, {**GOOD, "phone": "1", "name": ""}, ui=ui)
+    assert list(errors) == ["name", "phone"]
+
+
+STORED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "applicant_name": {"type": "string", "title": "申请人姓名", "minLength": 1},
+        "birth_date": {"type": "string", "format": "date", "title": "出生日期"},
+        "phone": {"type": "string", "title": "手机号码", "pattern": "^1[3-9]\\d{9}$"},
+    },
+    "required": ["applicant_name", "birth_date", "phone"],
+}
+STORED_UI = {"pages": [{"title": "申请人", "fields": ["applicant_name", "birth_date", "phone"]}]}
+
+
+@pytest.mark.django_db
+def test_a_stored_form_reports_in_page_order_on_either_database(item, people):
+    """PostgreSQL's jsonb gives the properties back shortest key first (phone, birth_date, applicant_name); the page
+    list keeps the order the editor chose, so the messages follow it on both databases."""
+    version = complete_draft(item, people["editor"])
+    ItemVersion.objects.filter(pk=version.pk).update(form_schema=STORED_SCHEMA, form_ui=STORED_UI)
+    version.refresh_from_db()
+    errors = validate_submission(version.form_schema, {"phone": "1"}, ui=version.form_ui)
+    assert errors == {
+        "applicant_name": ["请填写申请人姓名"],
+        "birth_date": ["请填写出生日期"],
+        "phone": ["手机号码的格式不正确"],
+    }
+    assert list(errors) == ["applicant_name", "birth_date", "phone"]
