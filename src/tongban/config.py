@@ -175,6 +175,8 @@ class Config:
     # Identity registries (accounts/registries.py): dotted paths of the provider classes.
     population_registry: str = "tongban.accounts.registries.LocalPopulationRegistry"
     legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
+    cache_url: str = ""  # redis://… shares the cache (rate limits, page fragments) between workers; "" = per process
+    cases: dict = field(default_factory=dict)  # applying and acceptance (see _cases_config)
 
     @property
     def production(self) -> bool:
@@ -257,7 +259,37 @@ def load_config() -> Config:
         oidc_private_key=parse_oidc_private_key(oidc_key_raw, "TONGBAN_OIDC_PRIVATE_KEY"),
         oidc_issuer=_oidc_issuer(),
         sms=_sms_config(),
+        cache_url=_cache_url(),
+        cases=_cases_config(),
     )
+
+
+def _cache_url() -> str:
+    """TONGBAN_CACHE_URL: a Redis URL for the shared cache; empty keeps a per-process memory cache (the demo)."""
+    url = _env("TONGBAN_CACHE_URL")
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(f"TONGBAN_CACHE_URL 应为 redis:// 地址，如 redis://127.0.0.1:6379/1，当前为 {url!r}")
+    return url
+
+
+def _env_positive_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigurationError(f"环境变量 {name} 应为正整数，当前为 {raw!r}")
+    return int(raw)
+
+
+def _cases_config() -> dict:
+    """Applying and acceptance: draft lifetime, upload limit, malware scanner and the anonymous lookup rate."""
+    return {
+        "draft_days": _env_positive_int("TONGBAN_DRAFT_DAYS", 30),
+        "upload_max_mb": _env_positive_int("TONGBAN_UPLOAD_MAX_MB", 20),
+        "malware_scanner": _env("TONGBAN_MALWARE_SCANNER", "tongban.cases.uploads.NoMalwareScanner"),
+        "clamd_address": _env("TONGBAN_CLAMD_ADDRESS"),
+        "lookup_per_minute": _env_positive_int("TONGBAN_LOOKUP_PER_MINUTE", 10),
+    }
 
 
 def _oidc_issuer() -> str:

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "tongban.core",
     "tongban.accounts",
     "tongban.catalog",
+    "tongban.cases",
+    "tongban.notifications",
     "tongban.demo",
 ]
 
@@ -171,6 +173,17 @@ TONGBAN_LEGAL_ENTITY_REGISTRY = CONFIG.legal_entity_registry
 TONGBAN_SMS_BACKEND = CONFIG.sms["backend"]
 TONGBAN_SMS_GATEWAY_URL = CONFIG.sms["gateway_url"]
 TONGBAN_SMS_GATEWAY_KEY = bytes.fromhex(CONFIG.sms["gateway_key"]) if CONFIG.sms["gateway_key"] else b""
+TONGBAN_DRAFT_DAYS = CONFIG.cases["draft_days"]  # a draft application is deleted this many days after its last save
+TONGBAN_UPLOAD_MAX_BYTES = CONFIG.cases["upload_max_mb"] * 1024 * 1024
+TONGBAN_MALWARE_SCANNER = CONFIG.cases["malware_scanner"]
+TONGBAN_CLAMD_ADDRESS = CONFIG.cases["clamd_address"]
+TONGBAN_LOOKUP_PER_MINUTE = CONFIG.cases["lookup_per_minute"]  # anonymous progress lookups per client IP
+
+if CONFIG.cache_url:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongban"}}
+
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 
 # Celery: with no broker every task runs in-process at .delay() (eager), and `manage.py scheduler` runs the

@@ -1,0 +1,109 @@
+"""Loading cases for an actor, or refusing: applicants see their own (and their enterprise's, within an agent's
+scope); clerks see their organisation's; window clerks act at their halls. One condition per line.
+
+Every loader raises CASE_NOT_FOUND (404) for a case the actor may not see, so a stranger cannot tell whether a
+number exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from tongban.accounts.access import organisations_where, staff_has_role
+from tongban.accounts.enterprises import ActingIdentity, ActingRole
+from tongban.accounts.models import StaffRole, User, UserKind
+from tongban.cases.errors import CaseError
+from tongban.cases.models import Case, CaseStatus
+from tongban.cases.services import Applicant
+from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
+
+# Who does pre-review (预审) for the competent organisation: its reviewers and its own window clerks.
+PRE_REVIEW_ROLES = (StaffRole.REVIEWER, StaffRole.WINDOW_CLERK)
+
+
+def current_applicant(user: User, identity: ActingIdentity | None) -> Applicant:
+    """Whom the signed-in person applies for now: the enterprise they switched to, or themselves."""
+    if identity is not None:
+        return Applicant(account=identity.enterprise, person=user)
+    return Applicant(account=user, person=user)
+
+
+def _agent_scope(identity: ActingIdentity) -> Q:
+    """The cases an agent may see for the enterprise: those of items their authorisation covers."""
+    authorisation = identity.authorisation
+    if authorisation is None or authorisation.all_items:
+        return Q()
+    codes = [str(code).upper() for code in authorisation.item_codes]
+    return Q(item__code__in=codes) | Q(item__basic_item__code__in=codes)
+
+
+def applicant_cases(user: User, identity: ActingIdentity | None) -> QuerySet[Case]:
+    """The cases of the current identity (personal, or the enterprise within an agent's scope), drafts included."""
+    if not getattr(user, "is_authenticated", False) or user.kind != UserKind.PERSON:
+        return Case.objects.none()
+    if identity is None:
+        return Case.objects.filter(applicant=user)
+    cases = Case.objects.filter(applicant=identity.enterprise)
+    if identity.role == ActingRole.AGENT:
+        cases = cases.filter(_agent_scope(identity))
+    return cases
+
+
+def access_case_for_applicant(user: User, identity: ActingIdentity | None, public_id) -> Case:
+    """One of the current identity's cases by its public id, or CASE_NOT_FOUND."""
+    case = applicant_cases(user, identity).filter(public_id=public_id).select_related("item", "version").first()
+    if case is None:
+        raise DomainError(CaseError.CASE_NOT_FOUND)
+    return case
+
+
+def access_draft_for_editor(user: User, identity: ActingIdentity | None, public_id) -> Case:
+    """A draft of the current identity that this person started (another agent's draft is theirs to finish)."""
+    case = access_case_for_applicant(user, identity, public_id)
+    if case.status != CaseStatus.DRAFT or case.submitted_by_id != user.pk:
+        raise DomainError(CaseError.CASE_NOT_FOUND)
+    return case
+
+
+def is_pre_review_clerk(user: User, organisation: Organisation) -> bool:
+    """Whether the user may accept, refuse or ask for a supplement for the organisation's cases."""
+    return any(staff_has_role(user, role, organisation) for role in PRE_REVIEW_ROLES)
+
+
+def pre_review_organisations(user: User) -> QuerySet[Organisation]:
+    """The organisations whose cases the user pre-reviews (for worklists)."""
+    ids = set()
+    for role in PRE_REVIEW_ROLES:
+        ids.update(organisations_where(user, role).values_list("pk", flat=True))
+    return Organisation.objects.filter(pk__in=ids)
+
+
+def clerk_cases(user: User) -> QuerySet[Case]:
+    """Submitted cases of the organisations the user pre-reviews."""
+    return Case.objects.filter(organisation__in=pre_review_organisations(user)).exclude(status=CaseStatus.DRAFT)
+
+
+def access_case_for_clerk(user: User, number: str) -> Case:
+    """A submitted case of an organisation the user pre-reviews, by number, or CASE_NOT_FOUND."""
+    case = (
+        Case.objects.filter(number=number)
+        .exclude(status=CaseStatus.DRAFT)
+        .select_related("item", "version", "organisation", "applicant", "submitted_by")
+        .first()
+    )
+    if case is None:
+        raise DomainError(CaseError.CASE_NOT_FOUND)
+    if not is_pre_review_clerk(user, case.organisation):
+        raise DomainError(CaseError.CASE_NOT_FOUND)
+    return case
+
+
+def is_window_clerk_at(user: User, hall: Organisation) -> bool:
+    """Whether the user staffs an acceptance window of this hall (一窗受理)."""
+    return staff_has_role(user, StaffRole.WINDOW_CLERK, hall)
+
+
+def require_window_clerk_at(user: User, hall: Organisation) -> None:
+    if not is_window_clerk_at(user, hall):
+        raise DomainError(CaseError.WINDOW_CLERK_REQUIRED)

@@ -1,0 +1,35 @@
+"""Error codes of applying and acceptance (cases)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.errors import ErrorCode
+
+
+class CaseError(ErrorCode):
+    """Why an action on an application was refused."""
+
+    CASE_NOT_FOUND = 404, _("办件不存在，或您无权查看")
+    CONFLICT = 409, _("该办件刚刚已被他人处理，页面已过时：请刷新查看最新状态，您的操作没有生效")
+    WRONG_STATUS = 409, _("该办件当前状态下不能执行此操作")
+    NOT_DRAFT = 409, _("该申请已提交，不能再修改")
+    VERSION_CHANGED = 409, _("该事项的办事指南已更新，请按新版本重新核对后提交")
+    SERVICE_OBJECT = 403, _("该事项不面向当前身份办理：请切换到个人或企业身份后再申请")
+    INVALID_FORM = 400, _("申请表有误，请按提示修改")
+    MATERIALS_MISSING = 400, _("申请材料不齐全，请按提示补充")
+    MATERIAL_NOT_DEFERRABLE = 400, _("该材料不能容缺后补")
+    MATERIAL_NOT_OF_ITEM = 400, _("该材料不属于本事项")
+    UPLOAD_NOT_FOUND = 404, _("上传的文件不存在，或不是您上传的")
+    FILE_TYPE = 400, _("只能上传 PDF、JPG、PNG 或 OFD 文件（按文件内容识别，而非文件名）")
+    FILE_TOO_LARGE = 400, _("文件太大，请压缩后重新上传")
+    FILE_EMPTY = 400, _("文件是空的，请重新选择")
+    FILE_INFECTED = 400, _("文件未通过安全检查，未保存；请检查您的电脑后重新上传")
+    SCANNER_UNAVAILABLE = 503, _("文件安全检查暂时不可用，请稍后再上传")
+    REASON_REQUIRED = 400, _("请填写理由")
+    SUPPLEMENT_EMPTY = 400, _("补正通知必须列明需要补正的每一项材料及问题")
+    SUPPLEMENT_ALREADY = 409, _("补正材料应一次性告知：该办件已经发出过补正通知，不能再次要求补正")
+    SUPPLEMENT_NOTHING = 400, _("请先提交补正材料，再确认补正完成")
+    CLERK_REQUIRED = 403, _("您不是该办件办理机构的受理人员")
+    WINDOW_CLERK_REQUIRED = 403, _("您不是该大厅的窗口受理人员")
+    OUTSIDE_SCOPE = 403, _("该事项的通办范围不包括本大厅，不能在此受理")
+    LOOKUP_FAILED = 404, _("没有找到该办件：请核对办件编号和查询密码（或申请人证件号码）")
+    LOOKUP_TOO_MANY = 429, _("查询过于频繁，请一分钟后再试")
