@@ -310,9 +310,7 @@ def missing_materials(case: Case) -> dict[str, list[str]]:
 def form_errors(case: Case) -> dict[str, list[str]]:
     """Every problem with the draft's answers, in the order of the form's pages."""
     version = case.version
-    errors = validate_submission(version.form_schema, case.form_data)
-    order = [name for page in version.form_ui.get("pages", []) for name in page.get("fields", [])]
-    return {name: errors[name] for name in order if name in errors} | errors
+    return validate_submission(version.form_schema, case.form_data, ui=version.form_ui)
 
 
 def _check_submittable(case: Case) -> None:
