@@ -137,7 +137,11 @@ def require_may_apply(*, applicant: Applicant, item: ImplementationItem) -> None
     audience = ApplicantKind.ENTERPRISE if applicant.is_enterprise else ApplicantKind.PERSON
     if version.service_object and audience not in version.service_object:
         raise DomainError(CaseError.SERVICE_OBJECT)
-    require_real_name_level(applicant.person, version.min_real_name_level)
+    if applicant.person.kind != UserKind.STAFF:
+        require_real_name_level(applicant.person, version.min_real_name_level)
+    elif not applicant.is_enterprise:
+        # At a counter the clerk files it: the level that counts is the applicant's own (raised to L3 on the card).
+        require_real_name_level(applicant.account, version.min_real_name_level)
     if applicant.is_enterprise and applicant.person.kind != UserKind.STAFF:
         require_agent_scope(applicant.person, applicant.account, item.code)
 
