@@ -1,0 +1,121 @@
+"""A case document's PDF file: rendering it into storage once, and serving it to whoever may see the case.
+
+`document_render` is what the outbox handler (cases/outbox_handlers.py) runs after the document is issued.
+`document_response` serves the PDF to the progress and workbench pages, which load the case (and so the document)
+through cases/access.py first: this module does not authorise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from urllib.parse import quote
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+
+from tongban.cases.errors import CaseError
+from tongban.cases.models import CaseDocument, DocumentKind
+from tongban.cases.pdf import render_document_pdf
+from tongban.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+RenderStatus = CaseDocument.RenderStatus
+
+
+def storage_name(digest: str) -> str:
+    """A generated, content-addressed name: nothing from the applicant or the document number reaches the path."""
+    return f"cases/documents/{digest[:2]}/{digest}.pdf"
+
+
+def _store(content: bytes) -> tuple[str, str]:
+    digest = hashlib.sha256(content).hexdigest()
+    name = storage_name(digest)
+    if not default_storage.exists(name):  # the same bytes rendered before (re-delivery, lost row update): reuse
+        name = default_storage.save(name, ContentFile(content))
+    return name, digest
+
+
+def document_render(document_id: int, *, force: bool = False) -> CaseDocument:
+    """Render the document's PDF into storage and mark it ready; a ready document is returned as it is.
+
+    Idempotent and safe to run twice at once: the row is locked while rendering, so the outbox handler and a first
+    download racing each other render once. `force` re-renders a ready document whose file went missing; the text
+    comes from the fixed data, so the new file is the same PDF.
+    """
+    with transaction.atomic():
+        document = (
+            CaseDocument.objects.select_for_update(of=("self",))
+            .select_related("organisation__region__parent")
+            .get(pk=document_id)
+        )
+        if document.status == RenderStatus.READY and not force:
+            return document
+        name, digest = _store(render_document_pdf(document))
+        document.file.name = name
+        document.sha256 = digest
+        document.status = RenderStatus.READY
+        document.rendered_at = timezone.now()
+        document.save(update_fields=["file", "sha256", "status", "rendered_at"])
+    return document
+
+
+def document_mark_failed(document_id: int) -> None:
+    """Show the document as 生成失败 while the outbox keeps retrying (a later success makes it ready)."""
+    CaseDocument.objects.filter(pk=document_id).exclude(status=RenderStatus.READY).update(status=RenderStatus.FAILED)
+
+
+def _ascii_filename(document: CaseDocument) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "", f"{document.kind}-{document.case.number or document.pk}")
+    return f"{stem[:80] or 'document'}.pdf"
+
+
+def _chinese_filename(document: CaseDocument) -> str:
+    label = DocumentKind(document.kind).label
+    cleaned = re.sub(r'[\x00-\x1f\x7f"\\/:*?<>|;]+', "", f"{label}（{document.number}）").strip(" .")
+    return f"{cleaned[:80]}.pdf"
+
+
+def content_disposition(document: CaseDocument) -> str:
+    """attachment with an ASCII fallback name for old clients and the Chinese name as filename* (RFC 6266)."""
+    return (
+        f'attachment; filename="{_ascii_filename(document)}"; '
+        f"filename*=UTF-8''{quote(_chinese_filename(document), safe='')}"
+    )
+
+
+def _open(document: CaseDocument):
+    if document.status != RenderStatus.READY:
+        # Rendered on the first download if the outbox has not done it yet (broker down, worker busy), so the
+        # receipt can be downloaded right after submission.
+        document = document_render(document.pk)
+    try:
+        return document.file.storage.open(document.file.name, "rb")
+    except FileNotFoundError:
+        document = document_render(document.pk, force=True)
+        return document.file.storage.open(document.file.name, "rb")
+
+
+def document_response(document: CaseDocument) -> FileResponse:
+    """The document's PDF as a download, for a document the caller has already authorised (via the case).
+
+    A document still 生成中 (or 生成失败) is rendered synchronously on this first download, so the receipt is
+    available right after submission even while the broker is down. If rendering fails here too, the person gets the
+    Chinese DOCUMENT_UNAVAILABLE page (503) and can try again; the outbox keeps retrying meanwhile.
+    """
+    try:
+        handle = _open(document)
+    except Exception as exc:  # a font or storage failure: a readable page, not a 500
+        logger.exception("case document %s could not be rendered on download", document.pk)
+        raise DomainError(CaseError.DOCUMENT_UNAVAILABLE) from exc
+    response = FileResponse(handle, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(document)
+    # The receipt carries the query code: keep it out of shared caches and the browser's disk cache.
+    patch_cache_control(response, private=True, no_store=True)
+    return response

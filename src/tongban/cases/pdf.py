@@ -1,0 +1,347 @@
+"""Case documents as PDF (办件文书): 办件回执, 受理通知书, 不予受理通知书, 补正材料通知书.
+
+`render_document_pdf(document)` returns the PDF bytes of a CaseDocument. The text comes only from `document.data`
+(fixed when the document was issued), the document's own number and issue time, and the issuing organisation's
+region (for the reconsideration body, when the data does not already name it). Rendering is byte-for-byte
+reproducible (reportlab's invariant mode: no creation time, a fixed document id), so a re-render after a lost file
+gives the same PDF and the same sha256.
+
+A CJK TrueType font is embedded (subset) so the notice reads the same everywhere; scripts/bootstrap.sh installs
+WenQuanYi Zen Hei. Fonts with PostScript (CFF) outlines, such as the OTF builds of Noto Sans CJK, cannot be
+embedded by reportlab and are skipped. The seal (印章) comes with the licences issue: the place is marked "（印章）".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import shutil
+import subprocess
+import threading
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from tongban.cases.models import CaseDocument, DocumentKind
+from tongban.core.models import Organisation, RegionLevel
+
+FONT_NAME = "TongbanCJK"
+# TrueType CJK fonts looked for by path, most preferred first (Debian/Ubuntu, then other common places).
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
+    "/Library/Fonts/Arial Unicode.ttf",
+)
+LAW = "《中华人民共和国行政许可法》"
+# Where a notice sends the applicant to follow the case (the same words on every document).
+PROGRESS_HINT = "办理进度可登录本平台在“我的办件”中查看，也可以在平台“办件查询”页面凭办件编号和查询密码查询。"
+
+_font_lock = threading.Lock()
+_font_registered = False
+
+
+class PdfFontMissing(RuntimeError):
+    """No embeddable CJK TrueType font was found on this machine."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Font
+
+
+def _fc_list_candidates() -> list[str]:
+    """Font files fontconfig knows for Chinese, as a fallback to the fixed paths."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        command = [fc_list, ":lang=zh", "file"]  # a fixed argument list, no shell
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files = (line.strip().rstrip(":") for line in result.stdout.splitlines())
+    return sorted(path for path in files if path.lower().endswith((".ttf", ".ttc")))
+
+
+def _try_register(path: str) -> bool:
+    try:
+        pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
+    except Exception:  # a missing file or a CFF-outline font: try the next one
+        return False
+    return True
+
+
+def ensure_font() -> str:
+    """Register the CJK font once per process and return its name; raise PdfFontMissing when there is none."""
+    global _font_registered
+    if _font_registered:
+        return FONT_NAME
+    with _font_lock:
+        if not _font_registered:
+            for path in (*FONT_PATHS, *_fc_list_candidates()):
+                if _try_register(path):
+                    _font_registered = True
+                    break
+            else:
+                raise PdfFontMissing(
+                    "生成 PDF 需要中文 TrueType 字体，但本机没有找到（例如执行 apt-get install fonts-wqy-zenhei）。"
+                    " No CJK TrueType font found for PDF rendering: install fonts-wqy-zenhei."
+                )
+    return FONT_NAME
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Wording helpers
+
+
+def chinese_date(value: str | dt.date) -> str:
+    """2026-03-09 → 2026年3月9日 (ISO strings as stored in document data, or dates)."""
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_datetime(value: str) -> str:
+    """ "2026-03-02 09:15" → 2026年3月2日 09:15."""
+    day, _, time = value.partition(" ")
+    return f"{chinese_date(day)} {time}".strip()
+
+
+def _government_region(organisation: Organisation):
+    """The county-or-higher region whose people's government is at the organisation's level.
+
+    A township's own acts are reviewed by the county government above it, so town and village regions walk up.
+    """
+    region = organisation.region
+    while region is not None and region.level > RegionLevel.COUNTY:
+        region = region.parent
+    return region
+
+
+def reconsideration_body(organisation: Organisation) -> str:
+    """The administrative reconsideration body for a department's act: the people's government at the same level
+    (行政复议法 2023 第二十四条), e.g. 桐庐县人民政府; a city's district carries the city's name
+    (杭州市西湖区人民政府)."""
+    region = _government_region(organisation)
+    if region is None:
+        return "有管辖权的行政复议机关"
+    name = region.name
+    if region.level == RegionLevel.COUNTY and name.endswith("区") and region.parent is not None:
+        name = f"{region.parent.name}{name}"
+    return f"{name}人民政府"
+
+
+def remedies_sentence(body: str) -> str:
+    """The statement of the right to reconsideration or litigation, worded as Chinese notices do."""
+    return (
+        f"如不服本决定，可以自收到本通知书之日起六十日内向{body}申请行政复议，"
+        "或者在六个月内依法向人民法院提起行政诉讼。"
+    )
+
+
+def _item_phrase(data: dict) -> str:
+    return f"“{data['item']}”申请（办件编号：{data['case_number']}）"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Layout
+
+
+class _Styles:
+    """The paragraph styles of a notice, built on the registered CJK font."""
+
+    def __init__(self, font: str):
+        base = ParagraphStyle("body", fontName=font, fontSize=12, leading=22, wordWrap="CJK")
+        self.body = ParagraphStyle("body-indent", parent=base, firstLineIndent=24)
+        self.plain = base
+        self.cell = ParagraphStyle("cell", parent=base, fontSize=11, leading=17)
+        self.title = ParagraphStyle("title", parent=base, fontSize=20, leading=30, alignment=TA_CENTER)
+        self.number = ParagraphStyle("number", parent=base, fontSize=11, alignment=TA_CENTER)
+        self.right = ParagraphStyle("right", parent=base, alignment=TA_RIGHT)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: escaped, so a reason like "<2 m²" cannot be read as markup."""
+    return Paragraph(escape(text), style)
+
+
+def _table(rows: list[list[str]], widths: list[float], styles: _Styles, header: bool = False) -> Table:
+    table = Table([[_p(cell, styles.cell) for cell in row] for row in rows], colWidths=widths, hAlign="LEFT")
+    commands = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _heading(document: CaseDocument, styles: _Styles) -> list:
+    return [
+        _p(document.data["organisation"], styles.title),
+        _p(DocumentKind(document.kind).label, styles.title),
+        _p(document.number, styles.number),
+        Spacer(1, 8 * mm),
+    ]
+
+
+def _signature(document: CaseDocument, styles: _Styles) -> list:
+    issued_on = timezone.localtime(document.issued_at).date()
+    return [
+        Spacer(1, 12 * mm),
+        _p(document.data["organisation"], styles.right),
+        _p("（印章）", styles.right),
+        _p(chinese_date(issued_on), styles.right),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The four kinds
+
+
+def _receipt(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    rows = [
+        ["办件编号", data["case_number"]],
+        ["查询密码", data["query_code"]],
+        ["申请事项", data["item"]],
+        ["申请人", data["applicant"]],
+        ["申请方式", data.get("channel", "")],
+    ]
+    if data.get("hall"):
+        rows.append(["受理大厅", data["hall"]])
+    rows += [["接件时间", chinese_datetime(data["received_at"])], ["受理期限", chinese_date(data["acceptance_due"])]]
+    due = chinese_date(data["acceptance_due"])
+    return [
+        _table(rows, [32 * mm, 120 * mm], styles),
+        Spacer(1, 6 * mm),
+        _p("接下来：", styles.plain),
+        _p(
+            f"办理机构将在{due}前对申请材料进行审查，作出受理、不予受理或者一次性告知需要补正材料的决定，"
+            "并通过短信和站内消息通知您。逾期未作出决定的，依法自收到申请材料之日起即为受理。",
+            styles.body,
+        ),
+        _p(PROGRESS_HINT, styles.body),
+        _p("请妥善保管本回执和查询密码，不要告诉他人。", styles.body),
+    ]
+
+
+def _salutation(data: dict, styles: _Styles) -> Paragraph:
+    return _p(f"{data['applicant']}：", styles.plain)
+
+
+def _deadlines(data: dict, styles: _Styles) -> list:
+    return [
+        _p(
+            f"本机关承诺于{chinese_date(data['promised_due'])}前办结；"
+            f"法定办结期限截止日为{chinese_date(data['statutory_due'])}。"
+            "期限按工作日计算，依法需要听证、检验、检测、检疫、鉴定和专家评审的时间不计算在内。",
+            styles.body,
+        )
+    ]
+
+
+def _acceptance(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    accepted_on = chinese_date(data["accepted_on"])
+    received = chinese_datetime(data["received_at"])
+    if data.get("deemed"):
+        decision = (
+            f"你（单位）于{received}提出的{_item_phrase(data)}，本机关未在五个工作日内作出是否受理的决定，"
+            f"也未告知需要补正的内容。根据{LAW}第三十二条第一款第（四）项的规定，"
+            f"自收到申请材料之日（{accepted_on}）起即为受理（逾期视为受理）。本机关的逾期情况已纳入督办。"
+        )
+    else:
+        decision = (
+            f"你（单位）于{received}提出的{_item_phrase(data)}，经审查，申请材料齐全、符合法定形式。"
+            f"根据{LAW}第三十二条第一款第（五）项的规定，本机关决定予以受理，受理日期为{accepted_on}。"
+        )
+    flowables = [_salutation(data, styles), _p(decision, styles.body), *_deadlines(data, styles)]
+    if data.get("instant"):
+        flowables.append(_p("本事项为即办件，本机关将即时作出决定。", styles.body))
+    if data.get("opinion"):
+        flowables.append(_p(f"受理意见：{data['opinion']}", styles.body))
+    flowables.append(_p(PROGRESS_HINT, styles.body))
+    return flowables
+
+
+def _refusal(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    body = data.get("reconsideration_body") or reconsideration_body(document.organisation)
+    reasons = [line.strip() for line in data["reasons"].splitlines() if line.strip()]
+    return [
+        _salutation(data, styles),
+        _p(f"你（单位）提出的{_item_phrase(data)}，经审查，本机关决定不予受理。理由如下：", styles.body),
+        *(_p(line, styles.body) for line in reasons),
+        _p(remedies_sentence(body), styles.body),
+    ]
+
+
+def _supplement(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    rows = [["序号", "材料名称", "存在问题"]]
+    rows += [[str(n), entry["name"], entry["problem"]] for n, entry in enumerate(data["items"], start=1)]
+    flowables = [
+        _salutation(data, styles),
+        _p(
+            f"你（单位）提出的{_item_phrase(data)}，经审查，申请材料不齐全或者不符合法定形式。"
+            f"根据{LAW}第三十二条第一款第（四）项的规定，现将需要补正的全部内容一次性告知如下：",
+            styles.body,
+        ),
+        _table(rows, [14 * mm, 58 * mm, 80 * mm], styles, header=True),
+        Spacer(1, 4 * mm),
+    ]
+    if data.get("note"):
+        flowables.append(_p(f"补充说明：{data['note']}", styles.body))
+    flowables += [
+        _p("补正方式（任选其一）：", styles.plain),
+        _p(
+            "（一）网上补正：登录本平台，在“我的办件”中找到本办件，按上表逐项上传补正材料，全部上传后点击“确认补正完成”。",
+            styles.body,
+        ),
+        _p("（二）窗口补正：携带补正材料和本通知书，到任一政务服务大厅综合受理窗口提交。", styles.body),
+        _p("本机关自收到全部补正材料之日起五个工作日内重新审查，作出是否受理的决定。", styles.body),
+    ]
+    return flowables
+
+
+BUILDERS = {
+    DocumentKind.RECEIPT: _receipt,
+    DocumentKind.ACCEPTANCE: _acceptance,
+    DocumentKind.REFUSAL: _refusal,
+    DocumentKind.SUPPLEMENT: _supplement,
+}
+
+
+def render_document_pdf(document: CaseDocument) -> bytes:
+    """The PDF of a case document: heading with number, the kind's text from its fixed data, signature with date."""
+    styles = _Styles(ensure_font())
+    buffer = io.BytesIO()
+    title = f"{DocumentKind(document.kind).label} {document.number}"
+    pdf = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=28 * mm,
+        rightMargin=26 * mm,
+        topMargin=30 * mm,
+        bottomMargin=28 * mm,
+        title=title,
+        author=document.data["organisation"],
+        creator="Tongban",
+        invariant=1,
+    )
+    pdf.build([*_heading(document, styles), *BUILDERS[document.kind](document, styles), *_signature(document, styles)])
+    return buffer.getvalue()
