@@ -1,0 +1,335 @@
+"""/api/v1/cases/: apply, follow and look up cases (办件) over JSON.
+
+- POST /uploads: store a material file for the caller (multipart "file"); name its id when applying.
+- POST "": create and submit a case in one call; the Idempotency-Key header makes a retry return the first case
+  (201 the first time, 200 with the same body after).
+- GET /mine, GET /{number}: the caller's cases (or, with `enterprise`, an enterprise's within their authorisation).
+- GET /lookup: anonymous progress lookup by number plus query code or the applicant's ID number; status and public
+  timeline only, no personal data; rate limited per client address.
+- GET /worklist: a pre-review clerk's lists (待预审 / 待补正 / 即将超期).
+
+Authentication: the signed-in session (same origin; unsafe methods carry the CSRF token) or a person's bearer token
+holding the "cases" scope. Errors use the platform's error body (core.errors).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.urls import reverse
+from ninja import File, Header, Query, Router, Status
+from ninja.files import UploadedFile
+from oauth2_provider.models import AccessToken
+
+from tongban.accounts.api_auth import TokenAuth
+from tongban.accounts.enterprises import ActingIdentity, acting_identity_for
+from tongban.accounts.errors import AccountsError
+from tongban.accounts.models import User
+from tongban.cases import access, selectors, services
+from tongban.cases.errors import CaseError
+from tongban.cases.models import Case, CaseDocument, CaseEvent, CaseStatus
+from tongban.cases.schemas import (
+    CaseCreatedOut,
+    CaseCreateIn,
+    CaseDetailOut,
+    CasePageOut,
+    ErrorOut,
+    LookupOut,
+    LookupQuery,
+    UploadOut,
+    WorklistPageOut,
+)
+from tongban.cases.uploads import upload_store
+from tongban.catalog.access import access_published_item
+from tongban.core.errors import DomainError
+from tongban.core.middleware import client_ip
+
+router = Router(tags=["办件"])
+
+PER_PAGE = 20
+IDEMPOTENCY_KEY_MAX = 64
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class CasesAuth(TokenAuth):
+    """A person's bearer token with the "cases" scope, or else the signed-in session (CSRF-checked on writes)."""
+
+    def __init__(self):
+        super().__init__("cases", person=True)
+
+    def __call__(self, request):
+        if request.headers.get(self.header):
+            return super().__call__(request)
+        return _session_person(request)
+
+
+def _session_person(request) -> User:
+    from ninja.utils import check_csrf
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        raise DomainError(CaseError.SIGN_IN_REQUIRED)
+    if check_csrf(request) is not None:
+        raise DomainError(CaseError.CSRF_FAILED)
+    return user
+
+
+cases_auth = CasesAuth()
+
+
+def _caller(request) -> User:
+    """The person (or clerk) the call is made by, whether through a token or the session."""
+    auth = request.auth
+    return auth.user if isinstance(auth, AccessToken) else auth
+
+
+def _identity(request, enterprise: int | None) -> ActingIdentity | None:
+    """Whom the caller acts for: the enterprise named in the call (checked now), else the session's identity."""
+    if enterprise is not None:
+        identity = acting_identity_for(_caller(request), enterprise)
+        if identity is None:
+            raise DomainError(AccountsError.ACTING_NOT_ALLOWED)
+        return identity
+    if isinstance(request.auth, AccessToken):
+        return None  # a token speaks for the person; an enterprise is always named explicitly
+    return getattr(request, "acting_identity", None)
+
+
+def _links(case: Case) -> dict:
+    return {
+        "api": reverse("api-v1:case_detail", args=[case.number]) if case.number else "",
+        "page": reverse("cases:detail", args=[case.public_id]),
+    }
+
+
+def _document(case: Case, document: CaseDocument) -> dict:
+    return {
+        "id": document.pk,
+        "kind": document.kind,
+        "kind_name": str(document.get_kind_display()),
+        "number": document.number,
+        "issued_at": document.issued_at,
+        "ready": document.status == CaseDocument.RenderStatus.READY,
+        "download": reverse("cases:document", args=[case.public_id, document.pk]),
+    }
+
+
+def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> dict:
+    return {
+        "public_id": str(case.public_id),
+        "number": case.number,
+        "status": case.status,
+        "status_name": str(case.get_status_display()),
+        "item": case.item.code,
+        "item_name": case.version.name,
+        "organisation": case.organisation.name,
+        "current_step": current_step or "",
+        "created_at": case.created_at,
+        "received_at": case.received_at,
+        "acceptance_due": case.acceptance_due,
+        "promised_due": case.promised_due,
+        "statutory_due": case.statutory_due,
+        "documents": [_document(case, document) for document in documents],
+        "links": _links(case),
+    }
+
+
+def _event(event: CaseEvent, *, with_opinion: bool) -> dict:
+    row = {
+        "code": event.code,
+        "name": event.name,
+        "organisation": event.organisation.name if event.organisation_id else "",
+        "time": event.created_at,
+    }
+    return row | {"opinion": event.opinion} if with_opinion else row
+
+
+def _created(case: Case) -> dict:
+    return {
+        "number": case.number,
+        "query_code": case.query_code,
+        "public_id": str(case.public_id),
+        "status": case.status,
+        "status_name": str(case.get_status_display()),
+        "item": case.item.code,
+        "item_name": case.version.name,
+        "organisation": case.organisation.name,
+        "received_at": case.received_at,
+        "acceptance_due": case.acceptance_due,
+        "links": _links(case),
+    }
+
+
+def _idempotency_key(value: str) -> str:
+    key = (value or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise DomainError(CaseError.IDEMPOTENCY_KEY)
+    return key
+
+
+# --- Applying ---------------------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/uploads",
+    auth=cases_auth,
+    response={201: UploadOut, **ERRORS, 503: ErrorOut},
+    summary="上传申请材料文件",
+    url_name="case_upload",
+)
+def upload_create(request, file: File[UploadedFile]):
+    """上传一个材料文件（PDF、JPG、PNG 或 OFD，按内容识别类型；大小有上限）。申请时在 materials 中用返回的 id。"""
+    upload = upload_store(actor=_caller(request), file=file)
+    stored = upload.file
+    return Status(
+        201,
+        {
+            "id": upload.pk,
+            "name": upload.original_name,
+            "size": stored.size,
+            "content_type": stored.content_type,
+            "sha256": stored.sha256,
+        },
+    )
+
+
+@router.post(
+    "",
+    auth=cases_auth,
+    response={200: CaseCreatedOut, 201: CaseCreatedOut, **ERRORS},
+    summary="提交申请（幂等）",
+    url_name="case_create",
+)
+def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+    """填写申请表、提供材料并提交，一次完成。必须带 Idempotency-Key 请求头：同一个键重试时返回第一次创建的办件（200），
+    不会重复立案。以企业身份申请时在 enterprise 中给出企业账号 id。"""
+    key = _idempotency_key(idempotency_key)
+    person = _caller(request)
+    identity = _identity(request, payload.enterprise)
+    item = access_published_item(payload.item.strip())
+    case, created = services.case_submit_new(
+        actor=person,
+        applicant=access.current_applicant(person, identity),
+        item=item,
+        answers=payload.answers,
+        materials=[row.dict() for row in payload.materials],
+        idempotency_key=key,
+    )
+    case = Case.objects.select_related("item", "version", "organisation").get(pk=case.pk)
+    return Status(201 if created else 200, _created(case))
+
+
+# --- Following ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/mine", auth=cases_auth, response={200: CasePageOut, **ERRORS}, summary="我的办件", url_name="case_mine")
+def case_mine(request, page: int = 1, tab: str = "all", enterprise: int | None = None):
+    """当前身份的办件（含草稿），新的在前；tab 可为 all、draft（草稿）、active（办理中）、done（已办结）。"""
+    cases = selectors.my_cases(_caller(request), _identity(request, enterprise), tab)
+    current = Paginator(cases, PER_PAGE).get_page(page)
+    return {
+        "items": [_summary(case, case.ready_documents, case.current_step) for case in current.object_list],
+        "count": current.paginator.count,
+        "page": current.number,
+        "pages": current.paginator.num_pages,
+    }
+
+
+@router.get(
+    "/lookup",
+    response={200: LookupOut, 404: ErrorOut, 429: ErrorOut},
+    summary="办件进度查询（免登录）",
+    url_name="case_lookup",
+)
+def case_lookup(request, query: Query[LookupQuery]):
+    """凭办件编号加查询密码（或申请人证件号码）查询办理状态和办理过程，不返回任何个人信息。每个地址每分钟限查若干次。"""
+    if not selectors.lookup_allowed(client_ip(request)):
+        raise DomainError(CaseError.LOOKUP_TOO_MANY)
+    result = selectors.lookup(query.number, code=query.code, id_number=query.id_number)
+    if result is None:
+        raise DomainError(CaseError.LOOKUP_FAILED)
+    return {
+        "number": result.number,
+        "status": result.status,
+        "status_name": result.status_name,
+        "item_name": result.item_name,
+        "organisation": result.organisation_name,
+        "received_at": result.received_at,
+        "acceptance_due": result.acceptance_due,
+        "promised_due": result.promised_due,
+        "timeline": [_event(event, with_opinion=False) for event in result.timeline],
+    }
+
+
+@router.get(
+    "/worklist",
+    auth=cases_auth,
+    response={200: WorklistPageOut, **ERRORS},
+    summary="预审工作清单",
+    url_name="case_worklist",
+)
+def case_worklist(request, list: str = "pre_review", page: int = 1):
+    """本人负责预审的机构的办件：pre_review 待预审、supplement 待补正、due_soon 即将超期（受理期限在 2 个工作日内）。"""
+    if list not in selectors.WORKLISTS:
+        raise DomainError(CaseError.WORKLIST_UNKNOWN)
+    current = Paginator(selectors.worklist(_caller(request), list), PER_PAGE).get_page(page)
+    return {
+        "worklist": list,
+        "items": [_worklist_row(case) for case in current.object_list],
+        "count": current.paginator.count,
+        "page": current.number,
+        "pages": current.paginator.num_pages,
+    }
+
+
+def _worklist_row(case: Case) -> dict:
+    return {
+        "number": case.number,
+        "status": case.status,
+        "status_name": str(case.get_status_display()),
+        "item": case.item.code,
+        "item_name": case.version.name,
+        "organisation": case.organisation.name,
+        "applicant_name": case.applicant_name,
+        "channel": case.channel,
+        "received_at": case.received_at,
+        "acceptance_due": case.acceptance_due,
+        "supervision_flag": case.supervision_flag,
+        "lock_version": case.lock_version,
+    }
+
+
+@router.get(
+    "/{number}",
+    auth=cases_auth,
+    response={200: CaseDetailOut, **ERRORS},
+    summary="办件详情",
+    url_name="case_detail",
+)
+def case_detail(request, number: str, enterprise: int | None = None):
+    """当前身份的一个办件：状态、期限、办理过程（公开环节）、文书和待补正的内容。"""
+    case = _applicant_case_by_number(request, number, enterprise)
+    detail = selectors.case_detail(case)
+    ready = [document for document in detail.documents if document.status == CaseDocument.RenderStatus.READY]
+    current_step = detail.timeline[-1].name if detail.timeline else ""
+    supplement = detail.open_supplement.items if detail.open_supplement else []
+    return _summary(case, ready, current_step) | {
+        "applicant_name": case.applicant_name,
+        "channel": case.channel,
+        "accepted_on": case.accepted_on,
+        "acceptance_deemed": case.acceptance_deemed,
+        "timeline": [_event(event, with_opinion=True) for event in detail.timeline],
+        "supplement": supplement,
+    }
+
+
+def _applicant_case_by_number(request, number: str, enterprise: int | None) -> Case:
+    cases = access.applicant_cases(_caller(request), _identity(request, enterprise))
+    case = (
+        cases.filter(number=number[:43])
+        .exclude(status=CaseStatus.DRAFT)
+        .select_related("item", "version", "organisation")
+        .first()
+    )
+    if case is None:
+        raise DomainError(CaseError.CASE_NOT_FOUND)
+    return case

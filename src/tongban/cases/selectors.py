@@ -1,0 +1,304 @@
+"""Reads on cases, always scoped to what the actor may see (cases/access.py): 我的办件, a case's detail with its public
+timeline, the anonymous progress lookup (查询), and the clerks' worklists.
+
+The lists are hot (DESIGN rule 9): each runs a fixed number of SQL statements whatever the page size, on the indexes
+declared on Case (applicant + created_at; organisation + status + acceptance_due). Tests pin the counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from tongban.accounts.enterprises import ActingIdentity
+from tongban.accounts.models import User
+from tongban.cases import access
+from tongban.cases.models import (
+    FINAL_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    CaseStatus,
+    SupplementRequest,
+)
+from tongban.core.calendar import add_working_days
+from tongban.core.pii import blind_index
+
+# ---------------------------------------------------------------------------------------------------------------
+# 我的办件
+
+# Tabs of 我的办件 and the statuses each shows ("all" shows everything).
+TAB_STATUSES: dict[str, tuple[int, ...] | None] = {
+    "all": None,
+    "draft": (CaseStatus.DRAFT,),
+    "active": tuple(s for s in CaseStatus.values if s != CaseStatus.DRAFT and s not in FINAL_STATUSES),
+    "done": tuple(FINAL_STATUSES),
+}
+
+# The columns a case row needs on a list: reading the whole row would drag the form answers along.
+LIST_FIELDS = (
+    "public_id",
+    "number",
+    "status",
+    "created_at",
+    "updated_at",
+    "received_at",
+    "draft_expires_at",
+    "acceptance_due",
+    "promised_due",
+    "statutory_due",
+    "accepted_on",
+    "acceptance_deemed",
+    "applicant_name",
+    "channel",
+    "item__code",
+    "version__name",
+    "organisation__name",
+)
+
+
+def _current_step() -> Subquery:
+    """The name of the latest public timeline event (the case's current step), read in the same statement."""
+    latest = CaseEvent.objects.filter(case=OuterRef("pk"), public=True).order_by("-created_at", "-pk")
+    return Subquery(latest.values("name")[:1])
+
+
+def _ready_documents() -> Prefetch:
+    return Prefetch(
+        "documents",
+        queryset=CaseDocument.objects.filter(status=CaseDocument.RenderStatus.READY).only(
+            "pk", "case_id", "kind", "number", "issued_at", "status"
+        ),
+        to_attr="ready_documents",
+    )
+
+
+def my_cases(user: User, identity: ActingIdentity | None, tab: str = "all") -> QuerySet[Case]:
+    """The current identity's cases for 我的办件 (drafts included), newest first, with the current step and the
+    documents ready to download; `tab` is one of TAB_STATUSES (anything else means "all")."""
+    cases = access.applicant_cases(user, identity)
+    statuses = TAB_STATUSES.get(tab)
+    if statuses is not None:
+        cases = cases.filter(status__in=statuses)
+    return (
+        cases.select_related("item", "version", "organisation")
+        .only(*LIST_FIELDS)
+        .annotate(current_step=_current_step())
+        .prefetch_related(_ready_documents())
+        .order_by("-created_at", "-pk")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A case's detail
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """What the applicant sees of one case: its public timeline, documents, materials and any supplement request."""
+
+    case: Case
+    timeline: list[CaseEvent]
+    documents: list[CaseDocument]
+    materials: list[CaseMaterial]
+    open_supplement: SupplementRequest | None
+
+    @property
+    def may_withdraw(self) -> bool:
+        return self.case.status in WITHDRAWABLE_STATUSES
+
+    @property
+    def awaiting_supplement(self) -> bool:
+        return self.case.status == CaseStatus.SUPPLEMENT and self.open_supplement is not None
+
+
+def public_timeline(case: Case) -> list[CaseEvent]:
+    """The steps the applicant (and an anonymous lookup) may see, oldest first, with their organisations."""
+    return list(
+        CaseEvent.objects.filter(case=case, public=True)
+        .select_related("organisation")
+        .only("pk", "case_id", "code", "name", "opinion", "created_at", "organisation__name")
+        .order_by("created_at", "pk")
+    )
+
+
+def case_detail(case: Case) -> CaseDetail:
+    """The detail of a case already loaded for the applicant through access.access_case_for_applicant."""
+    documents = list(CaseDocument.objects.filter(case=case).select_related("organisation").order_by("issued_at", "pk"))
+    materials = list(
+        CaseMaterial.objects.filter(case=case)
+        .select_related("material", "upload")
+        .order_by("material__order", "added_at", "pk")
+    )
+    return CaseDetail(
+        case=case,
+        timeline=public_timeline(case),
+        documents=documents,
+        materials=materials,
+        open_supplement=open_supplement(case),
+    )
+
+
+def open_supplement(case: Case) -> SupplementRequest | None:
+    """The supplement request the applicant has still to answer, if the case waits for one."""
+    if case.status != CaseStatus.SUPPLEMENT:
+        return None
+    return SupplementRequest.objects.filter(case=case, returned_at__isnull=True).order_by("-requested_at").first()
+
+
+def supplement_materials(request: SupplementRequest) -> list[CaseMaterial]:
+    """The materials added in answer to the request so far (the applicant may still remove them)."""
+    return list(request.materials.select_related("material", "upload").order_by("added_at", "pk"))
+
+
+def case_document(case: Case, document_id: int) -> CaseDocument | None:
+    """One document of a case already loaded for its viewer (None when the id is not the case's)."""
+    return CaseDocument.objects.filter(case=case, pk=document_id).first()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Anonymous progress lookup (办件查询): status and timeline only, never personal data
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What anyone holding a case number and its query code (or the applicant's ID number) may learn."""
+
+    number: str
+    status: int
+    status_name: str
+    item_name: str
+    organisation_name: str
+    received_at: dt.datetime | None
+    acceptance_due: dt.date | None
+    promised_due: dt.date | None
+    timeline: list[CaseEvent]
+
+
+# Compared against when the number matches no case, so a miss costs the same as a wrong code.
+_DUMMY_SECRET = "0" * 64
+
+
+def _lookup_case(number: str) -> Case | None:
+    return (
+        Case.objects.filter(number=number)
+        .exclude(status=CaseStatus.DRAFT)
+        .select_related("version", "organisation")
+        .only(
+            "pk",
+            "number",
+            "status",
+            "query_code",
+            "applicant_id_index",
+            "received_at",
+            "acceptance_due",
+            "promised_due",
+            "version__name",
+            "organisation__name",
+        )
+        .first()
+    )
+
+
+def _proof_matches(case: Case | None, code: str, id_number: str) -> bool:
+    """Constant-time comparison of the query code, or of the ID number's blind index, with the case's."""
+    if code:
+        expected, given = (case.query_code if case else _DUMMY_SECRET), code.strip()
+    else:
+        expected = case.applicant_id_index if case else _DUMMY_SECRET
+        given = blind_index("id_number", id_number)
+    matched = hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+    return matched and case is not None and bool(expected)
+
+
+def lookup(number: str, *, code: str = "", id_number: str = "") -> LookupResult | None:
+    """The status and public timeline of a case, if `code` (or `id_number`) proves the asker knows it; else None.
+
+    None is the one answer for an unknown number, a wrong code and a wrong ID number alike.
+    """
+    number, code, id_number = (number or "").strip(), (code or "").strip(), (id_number or "").strip()
+    if not number or not (code or id_number):
+        return None
+    case = _lookup_case(number[:43])
+    if not _proof_matches(case, code, id_number):
+        return None
+    return LookupResult(
+        number=case.number,
+        status=case.status,
+        status_name=str(case.get_status_display()),
+        item_name=case.version.name,
+        organisation_name=case.organisation.name,
+        received_at=case.received_at,
+        acceptance_due=case.acceptance_due,
+        promised_due=case.promised_due,
+        timeline=public_timeline(case),
+    )
+
+
+def lookup_allowed(client_ip: str | None) -> bool:
+    """Count one lookup from this client address in the current minute; False once over the per-minute limit.
+
+    A fixed one-minute window in the shared cache (Redis in production), so every worker counts together.
+    """
+    minute = int(timezone.now().timestamp() // 60)
+    key = f"cases:lookup:{client_ip or 'unknown'}:{minute}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=120)
+        count = 1
+    return count <= settings.TONGBAN_LOOKUP_PER_MINUTE
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Clerks' worklists (待预审 / 待补正 / 即将超期)
+
+# A received case is "due soon" when its acceptance deadline is within this many working days (or already past).
+DUE_SOON_WORKING_DAYS = 2
+WORKLISTS = ("pre_review", "supplement", "due_soon")
+
+WORKLIST_FIELDS = (
+    "public_id",
+    "number",
+    "status",
+    "lock_version",
+    "received_at",
+    "acceptance_due",
+    "applicant_name",
+    "channel",
+    "acceptance_deemed",
+    "supervision_flag",
+    "item__code",
+    "version__name",
+    "organisation__name",
+)
+
+
+def worklist(user: User, name: str, today: dt.date | None = None) -> QuerySet[Case]:
+    """One of the clerk's worklists for the organisations they pre-review, soonest deadline first.
+
+    pre_review: received, waiting for accept / refuse / supplement. supplement: waiting for the applicant's
+    supplement. due_soon: received with the acceptance deadline within DUE_SOON_WORKING_DAYS working days.
+    """
+    cases = access.clerk_cases(user)
+    if name == "supplement":
+        cases = cases.filter(status=CaseStatus.SUPPLEMENT)
+    elif name == "due_soon":
+        horizon = add_working_days(today or timezone.localdate(), DUE_SOON_WORKING_DAYS).date
+        cases = cases.filter(status=CaseStatus.RECEIVED, acceptance_due__lte=horizon)
+    else:
+        cases = cases.filter(status=CaseStatus.RECEIVED)
+    return (
+        cases.select_related("item", "version", "organisation")
+        .only(*WORKLIST_FIELDS)
+        .order_by("acceptance_due", "received_at", "pk")
+    )

@@ -1,0 +1,16 @@
+"""Progress pages (办件进度), mounted at /cases/: 我的办件, case detail, documents, withdrawal, supplement, lookup."""
+
+from django.urls import path
+
+from tongban.cases import views_progress
+
+app_name = "cases"
+
+urlpatterns = [
+    path("mine/", views_progress.my_cases, name="mine"),
+    path("mine/<uuid:public_id>/", views_progress.case_detail, name="detail"),
+    path("mine/<uuid:public_id>/documents/<int:document_id>/", views_progress.case_document, name="document"),
+    path("mine/<uuid:public_id>/withdraw/", views_progress.case_withdraw, name="withdraw"),
+    path("mine/<uuid:public_id>/supplement/", views_progress.case_supplement, name="supplement"),
+    path("lookup/", views_progress.lookup, name="lookup"),
+]

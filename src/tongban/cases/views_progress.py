@@ -1,0 +1,271 @@
+"""Progress pages (办件进度), mounted at /cases/: 我的办件, a case's detail with its timeline and documents, withdrawal,
+answering a supplement request, and the anonymous progress lookup.
+
+Views only parse, authorise (cases/access.py), call one service or selector and render. Every page works without
+JavaScript. A DomainError that escapes becomes the Chinese error page (core.errors.DomainErrorMiddleware); pages
+with a form catch it and show the message beside the form instead.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from tongban.cases import access, selectors, services
+from tongban.cases.document_files import document_response
+from tongban.cases.errors import CaseError
+from tongban.cases.models import WITHDRAWABLE_STATUSES, Case
+from tongban.cases.uploads import upload_store
+from tongban.core.errors import DomainError
+from tongban.core.middleware import client_ip
+
+PER_PAGE = 20
+TABS = (
+    ("all", gettext_lazy("全部")),
+    ("draft", gettext_lazy("草稿")),
+    ("active", gettext_lazy("办理中")),
+    ("done", gettext_lazy("已办结")),
+)
+
+
+def resume_url(case: Case) -> str:
+    """Where 继续填写 takes a draft: the application pages' resume address (cases-apply:resume)."""
+    try:
+        return reverse("cases-apply:resume", args=[case.public_id])
+    except NoReverseMatch:  # the application pages are mounted separately; the address is fixed by the contract
+        return f"/cases/apply/draft/{case.public_id}/"
+
+
+def _detail_url(case: Case) -> str:
+    return reverse("cases:detail", args=[case.public_id])
+
+
+def _redirect(url: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(url, status=303)
+
+
+def _applicant_case(request, public_id) -> Case:
+    return access.access_case_for_applicant(request.user, request.acting_identity, public_id)
+
+
+# --- 我的办件 ---------------------------------------------------------------------------------------------------------
+
+
+@login_required
+def my_cases(request):
+    """我的办件: the current identity's cases, newest first, in tabs 全部 / 草稿 / 办理中 / 已办结."""
+    tab = request.GET.get("tab", "all")
+    tab = tab if tab in selectors.TAB_STATUSES else "all"
+    cases = selectors.my_cases(request.user, request.acting_identity, tab)
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for case in rows:
+        case.resume_url = resume_url(case) if case.is_draft else ""
+    return render(request, "cases/progress/mine.html", {"page": page, "rows": rows, "tab": tab, "tabs": TABS})
+
+
+@login_required
+def case_detail(request, public_id):
+    """One case: status, deadlines, the timeline, documents, and the actions open to the applicant now."""
+    case = _applicant_case(request, public_id)
+    if case.is_draft:
+        return _redirect(resume_url(case))
+    return render(request, "cases/progress/detail.html", {"detail": selectors.case_detail(case), "case": case})
+
+
+@login_required
+def case_document(request, public_id, document_id: int):
+    """Download one of the case's documents (办件回执, 受理通知书 …) as PDF."""
+    case = _applicant_case(request, public_id)
+    document = selectors.case_document(case, document_id)
+    if document is None:
+        raise Http404
+    return document_response(document)
+
+
+# --- Withdrawal (撤件) ------------------------------------------------------------------------------------------------
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("撤回原因（选填）"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_withdraw(request, public_id):
+    """Withdraw before acceptance: a confirmation page, then the withdrawal (已撤件)."""
+    case = _applicant_case(request, public_id)
+    if case.status not in WITHDRAWABLE_STATUSES:
+        messages.error(request, CaseError.WRONG_STATUS.message)
+        return _redirect(_detail_url(case))
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_withdraw(actor=request.user, case=case, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("您已撤回该申请。"))
+        return _redirect(_detail_url(case))
+    return render(request, "cases/progress/withdraw.html", {"case": case, "form": form})
+
+
+# --- Supplement (补正) ------------------------------------------------------------------------------------------------
+
+
+class SupplementUploadForm(forms.Form):
+    """One file for one of the materials the supplement request names."""
+
+    material = forms.TypedChoiceField(label=gettext_lazy("补正的材料"), coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("选择文件"),
+        help_text=gettext_lazy("PDF、JPG、PNG 或 OFD 文件"),
+        error_messages={"required": gettext_lazy("请选择要上传的文件")},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].choices = choices
+
+
+class SupplementConfirmForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("补充说明（选填）"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _material_choices(case: Case, request_items: list[dict]) -> list[tuple[int, str]]:
+    """The materials named by the request first; when an entry names none, every material of the item after them."""
+    named = [(entry["material"], entry["name"]) for entry in request_items if entry.get("material")]
+    if all(entry.get("material") for entry in request_items):
+        return named
+    listed = {pk for pk, _name in named}
+    others = [(m.pk, m.name) for m in case.version.materials.order_by("order", "pk") if m.pk not in listed]
+    return named + others
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_supplement(request, public_id):
+    """Answer the supplement request: upload a file for each listed material, remove a wrong one, then confirm."""
+    case = _applicant_case(request, public_id)
+    supplement = selectors.open_supplement(case)
+    if supplement is None:
+        messages.error(request, _("该办件当前不需要补正材料。"))
+        return _redirect(_detail_url(case))
+    choices = _material_choices(case, supplement.items)
+    upload_form = SupplementUploadForm(choices=choices)
+    confirm_form = SupplementConfirmForm()
+    error, status = None, 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "upload":
+                upload_form = SupplementUploadForm(request.POST, request.FILES, choices=choices)
+                if upload_form.is_valid():
+                    _supplement_upload(request, case, upload_form.cleaned_data)
+                    messages.success(request, _("已上传，请继续上传其余材料，全部上传后确认提交补正。"))
+                    return _redirect(request.path)
+                status = 400
+            elif action == "remove":
+                _supplement_remove(request, case, supplement, request.POST.get("case_material", ""))
+                messages.success(request, _("已移除该文件。"))
+                return _redirect(request.path)
+            elif action == "confirm":
+                confirm_form = SupplementConfirmForm(request.POST)
+                if confirm_form.is_valid():
+                    services.case_supplement_return(
+                        actor=request.user, case=case, note=confirm_form.cleaned_data["note"]
+                    )
+                    messages.success(request, _("补正材料已提交，办理机构将重新审查。"))
+                    return _redirect(_detail_url(case))
+                status = 400
+            else:
+                status = 400
+        except DomainError as caught:
+            error, status = caught, caught.code.status
+    context = {
+        "case": case,
+        "supplement": supplement,
+        "attached": selectors.supplement_materials(supplement),
+        "upload_form": upload_form,
+        "confirm_form": confirm_form,
+        "error": error,
+    }
+    return render(request, "cases/progress/supplement.html", context, status=status)
+
+
+def _supplement_upload(request, case: Case, data: dict) -> None:
+    upload = upload_store(actor=request.user, file=data["file"])
+    services.material_attach(
+        actor=request.user, case=case, material_id=data["material"], provision="upload", upload_id=upload.pk
+    )
+
+
+def _supplement_remove(request, case: Case, supplement, case_material_id: str) -> None:
+    attached = supplement.materials.filter(pk=int(case_material_id)).first() if case_material_id.isdigit() else None
+    if attached is None:
+        raise DomainError(CaseError.WRONG_STATUS)
+    services.material_detach(actor=request.user, case_material=attached)
+
+
+# --- Anonymous lookup (办件查询) ------------------------------------------------------------------------------------
+
+
+class LookupForm(forms.Form):
+    """A case number with its query code, or with the applicant's ID number."""
+
+    number = forms.CharField(
+        label=gettext_lazy("办件编号"),
+        max_length=64,
+        error_messages={"required": gettext_lazy("请输入办件编号")},
+    )
+    code = forms.CharField(
+        label=gettext_lazy("查询密码"),
+        required=False,
+        max_length=16,
+        help_text=gettext_lazy("办件回执上的 6 位数字"),
+    )
+    id_number = forms.CharField(
+        label=gettext_lazy("或：申请人证件号码"),
+        required=False,
+        max_length=32,
+        help_text=gettext_lazy("身份证号码或统一社会信用代码"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code", "").strip() and not data.get("id_number", "").strip():
+            self.add_error("code", _("请输入查询密码，或申请人证件号码"))
+        return data
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """Anyone may look up a case's status and timeline with its number and query code (or the applicant's ID)."""
+    form = LookupForm(request.POST or None)
+    failed = False
+    if request.method == "POST":
+        if not selectors.lookup_allowed(client_ip(request)):
+            return render(request, "cases/progress/lookup_too_many.html", status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            result = selectors.lookup(data["number"], code=data["code"], id_number=data["id_number"])
+            if result is not None:
+                return render(request, "cases/progress/lookup_result.html", {"result": result})
+            failed = True
+    context = {"form": form, "failed_message": CaseError.LOOKUP_FAILED.message if failed else ""}
+    status = 404 if failed else 400 if form.errors else 200
+    return render(request, "cases/progress/lookup.html", context, status=status)
