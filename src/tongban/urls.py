@@ -23,6 +23,10 @@ urlpatterns = [
     path("accounts/", include("tongban.accounts.urls")),
     path("services/", include("tongban.catalog.urls")),  # public portal (catalog/views_portal.py)
     path("workbench/catalog/", include("tongban.catalog.urls_workbench")),  # editors and reviewers (views_workbench.py)
+    path("cases/apply/", include("tongban.cases.urls_apply")),  # online application (cases/views_apply.py)
+    path("cases/", include("tongban.cases.urls_progress")),  # 我的办件, case detail, lookup (cases/views_progress.py)
+    path("workbench/cases/", include("tongban.cases.urls_workbench")),  # pre-review and counter (views_workbench.py)
+    path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.
     path("", include("tongban.accounts.oidc_urls")),
     path("", catalog_portal_views.home, name="home"),  # the portal's front door
