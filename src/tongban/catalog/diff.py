@@ -14,6 +14,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongban.catalog import punctuation
 from tongban.catalog.models import ItemVersion
 from tongban.catalog.services import GUIDE_ELEMENTS
 
@@ -51,7 +52,7 @@ def _readable(obj: models.Model, field: models.Field) -> str:
         return value.name or ""
     if isinstance(value, list):
         labels = LIST_LABELS.get(field.name, {})
-        return "、".join(str(labels.get(entry, entry)) for entry in value)
+        return punctuation.join_list(labels.get(entry, entry) for entry in value)
     return "" if value is None else str(value)
 
 
@@ -98,8 +99,8 @@ def _row_label(label, name: str) -> str:
 
 
 def _themes_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:
-    before = "、".join(sorted(theme.name for theme in old.themes.all()))
-    after = "、".join(sorted(theme.name for theme in new.themes.all()))
+    before = punctuation.join_list(sorted(theme.name for theme in old.themes.all()))
+    after = punctuation.join_list(sorted(theme.name for theme in new.themes.all()))
     return [] if before == after else [FieldChange(_("主题"), before, after, CHANGED, "themes")]
 
 
@@ -109,7 +110,9 @@ def _form_summary(schema: dict, ui: dict) -> str:
     properties = (schema or {}).get("properties") or {}
     on_pages = [name for page in (ui or {}).get("pages", []) for name in page.get("fields", [])]
     names = [name for name in on_pages if name in properties] + sorted(set(properties) - set(on_pages))
-    return "、".join(str(properties[name].get("title") or name) for name in names if isinstance(properties[name], dict))
+    return punctuation.join_list(
+        properties[name].get("title") or name for name in names if isinstance(properties[name], dict)
+    )
 
 
 def _form_change(old: ItemVersion, new: ItemVersion) -> list[FieldChange]:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.catalog import punctuation
+
 
 class ItemType(models.TextChoices):
     """事项类型 with the national codes (DOMAIN.md)."""
@@ -53,7 +55,7 @@ class BasicItem(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.code}）"
+        return self.name + punctuation.bracketed(self.code)
 
 
 class ImplementationItem(models.Model):

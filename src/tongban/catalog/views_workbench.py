@@ -23,9 +23,9 @@ from django.views.decorators.http import require_http_methods
 from tongban.accounts.access import organisations_where
 from tongban.accounts.models import StaffRole
 from tongban.accounts.views_staff import staff_page
-from tongban.catalog import access, bpmn, forms_schema, services
+from tongban.catalog import access, bpmn, forms_schema, punctuation, services
 from tongban.catalog import forms_workbench as wf
-from tongban.catalog.diff import version_diff
+from tongban.catalog.diff import LIST_LABELS, version_diff
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import BasicItem, ImplementationItem, ItemVersion, VersionStatus
 from tongban.catalog.validation import version_problems
@@ -597,7 +597,8 @@ def _guide_rows(version: ItemVersion) -> list[dict]:
         if isinstance(value, bool):
             value = _("是") if value else _("否")
         elif isinstance(value, list):
-            value = "、".join(str(v) for v in value)
+            labels = LIST_LABELS.get(name, {})
+            value = punctuation.join_list(labels.get(entry, entry) for entry in value)
         rows.append({"label": field.verbose_name, "value": value})
     return rows
 
