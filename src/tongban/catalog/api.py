@@ -29,7 +29,7 @@ router = Router(tags=["事项目录"])
 
 
 def _type_name(code: str) -> str:
-    return str(ItemType(code).label) if code in ItemType.values else code
+    return search.item_type_label(code)
 
 
 def _plain(value):

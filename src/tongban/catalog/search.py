@@ -487,6 +487,15 @@ def rebuild_index() -> int:
 # --- Searching --------------------------------------------------------------------------------------------------------
 
 
+_ITEM_TYPE_LABELS = dict(ItemType.choices)  # lazy labels, translated when shown; ItemType.values is rebuilt per call
+
+
+def item_type_label(code: str) -> str:
+    """The item type's label in the active language (the code itself for an unknown one)."""
+    label = _ITEM_TYPE_LABELS.get(code)
+    return str(label) if label is not None else code
+
+
 @dataclass(frozen=True)
 class Hit:
     """One search result: enough to list it without another query."""
@@ -505,7 +514,7 @@ class Hit:
 
     @property
     def item_type_label(self) -> str:
-        return str(ItemType(self.item_type).label) if self.item_type in ItemType.values else self.item_type
+        return item_type_label(self.item_type)
 
 
 @dataclass(frozen=True)
@@ -711,43 +720,41 @@ def _statement(match_sql, match_params, conditions, has_query, limit, offset) ->
     """One statement for a page of hits, the total and the facets, so the full-text match runs once.
 
     f: the matched documents with their score (only the index table is read for every match); top: the page, with
-    the total as a window count; counts: per facet, each ignoring its own filter, at most FACET_VALUES values each;
-    names (items, organisations, regions) are joined only on the rows returned.
+    the total as a window count; one branch per facet, each ignoring its own filter and keeping its FACET_VALUES most
+    frequent values (a top-N sort: a nationwide query has a thousand organisations); names (organisations, regions)
+    are looked up only on the rows returned. The rows come back unordered: _run orders hits and facet values.
     """
     where, params = _where(conditions)
     facet_branches, facet_params = [], []
     for facet, value, organisation in FACETS:
         facet_where, where_params = _where(conditions, skip=facet)
         facet_branches.append(
-            f"SELECT '{facet}' AS facet, {value} AS value, MIN({organisation}) AS organisation_id, "  # noqa: S608
-            f"COUNT(*) AS n FROM f d{facet_where} GROUP BY {value}"
+            f"SELECT * FROM (SELECT '{facet}' AS facet, {value} AS value, MIN({organisation}) AS organisation_id, "  # noqa: S608
+            f"COUNT(*) AS n FROM f d{facet_where} GROUP BY {value} ORDER BY n DESC, value LIMIT {FACET_VALUES}) "
+            f"AS facet_{facet}"
         )
         facet_params += where_params
     sql = (
         f"WITH {match_sql}, "  # noqa: S608
         f"f AS (SELECT d.*, {_score_sql(has_query)} AS score FROM m d), "
-        "top AS (SELECT d.*, COUNT(*) OVER () AS total, "
-        "ROW_NUMBER() OVER (ORDER BY d.score DESC, d.name, d.item_id) AS position "
+        "top AS (SELECT d.*, COUNT(*) OVER () AS total "
         f"FROM f d{where} ORDER BY d.score DESC, d.name, d.item_id LIMIT %s OFFSET %s), "
-        f"counts AS ({' UNION ALL '.join(facet_branches)}), "
-        "ranked AS (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.facet ORDER BY c.n DESC, c.value) AS position "
-        "FROM counts c) "
+        f"counts AS ({' UNION ALL '.join(facet_branches)}) "
         "SELECT 'hit', t.item_id, i.code, t.name, t.item_type, t.organisation_id, "
         f"{_ORGANISATION_NAME.format('t.organisation_id')}, t.region_code, {_REGION_NAME.format('t.region_code')}, "
-        "t.audience, t.use_count, t.score, t.total, t.position "
+        "t.audience, t.use_count, t.score, t.total "
         "FROM top t JOIN catalog_implementationitem i ON i.id = t.item_id "
         "UNION ALL "
         f"SELECT k.facet, NULL, k.value, COALESCE({_ORGANISATION_NAME.format('k.organisation_id')}, "
         f"CASE WHEN k.facet = 'region' THEN {_REGION_NAME.format('k.value')} END, ''), "
-        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.n, k.position "
-        f"FROM ranked k WHERE k.position <= {FACET_VALUES} "
-        "ORDER BY 1, 14"
+        "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, k.n "
+        "FROM counts k"
     )
     return sql, [*match_params, *params, limit, offset, *facet_params]
 
 
 def _run(match_sql, match_params, conditions, has_query, limit, offset):
-    """(hits, total, facets) from the one statement."""
+    """(hits, total, facets) from the one statement: hits best first, facet values most frequent first."""
     sql, params = _statement(match_sql, match_params, conditions, has_query, limit, offset)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -766,33 +773,36 @@ def _run(match_sql, match_params, conditions, has_query, limit, offset):
         region_name,
         *rest,
     ) in rows:
-        audience, use_count, score, count, _position = rest
+        audience, use_count, score, count = rest
         if kind == "hit":
             region_name = region_name or _facet_label("region", region_code, "")
-            hits.append(
-                Hit(
-                    item_id,
-                    code,
-                    name,
-                    item_type,
-                    organisation_id,
-                    organisation_name,
-                    region_code,
-                    region_name,
-                    audience,
-                    use_count,
-                    float(score or 0),
-                )
+            hit = Hit(
+                item_id,
+                code,
+                name,
+                item_type,
+                organisation_id,
+                organisation_name,
+                region_code,
+                region_name,
+                audience,
+                use_count,
+                float(score or 0),
             )
+            hits.append(hit)
             total = count
         else:
             facets[kind].append(FacetValue(str(code), _facet_label(kind, str(code), name), count))
+    # The SQL's ORDER BY chose the page; this puts it in the same order (and the facet values by frequency).
+    hits.sort(key=lambda hit: (-hit.score, hit.name, hit.item_id))
+    for values in facets.values():
+        values.sort(key=lambda value: (-value.count, value.value))
     return hits, total, facets
 
 
 def _facet_label(facet: str, value: str, label: str) -> str:
     if facet == "item_type":
-        return str(ItemType(value).label) if value in ItemType.values else value
+        return item_type_label(value)
     if facet == "region" and not value:
         return _("全国（跨省通办）")
     return label or value
