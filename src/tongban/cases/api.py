@@ -113,15 +113,30 @@ def _document(case: Case, document: CaseDocument) -> dict:
     }
 
 
-def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> dict:
+def _head(case: Case) -> dict:
+    """What every answer about a case starts with: number, status, item and organisation."""
     return {
-        "public_id": str(case.public_id),
         "number": case.number,
         "status": case.status,
         "status_name": str(case.get_status_display()),
         "item": case.item.code,
         "item_name": case.version.name,
         "organisation": case.organisation.name,
+    }
+
+
+def _page(current, items: list[dict]) -> dict:
+    return {
+        "items": items,
+        "count": current.paginator.count,
+        "page": current.number,
+        "pages": current.paginator.num_pages,
+    }
+
+
+def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> dict:
+    return _head(case) | {
+        "public_id": str(case.public_id),
         "current_step": current_step or "",
         "created_at": case.created_at,
         "received_at": case.received_at,
@@ -144,15 +159,9 @@ def _event(event: CaseEvent, *, with_opinion: bool) -> dict:
 
 
 def _created(case: Case) -> dict:
-    return {
-        "number": case.number,
+    return _head(case) | {
         "query_code": case.query_code,
         "public_id": str(case.public_id),
-        "status": case.status,
-        "status_name": str(case.get_status_display()),
-        "item": case.item.code,
-        "item_name": case.version.name,
-        "organisation": case.organisation.name,
         "received_at": case.received_at,
         "acceptance_due": case.acceptance_due,
         "links": _links(case),
@@ -226,12 +235,7 @@ def case_mine(request, page: int = 1, tab: str = "all", enterprise: int | None =
     """当前身份的办件（含草稿），新的在前；tab 可为 all、draft（草稿）、active（办理中）、done（已办结）。"""
     cases = selectors.my_cases(_caller(request), _identity(request, enterprise), tab)
     current = Paginator(cases, PER_PAGE).get_page(page)
-    return {
-        "items": [_summary(case, case.ready_documents, case.current_step) for case in current.object_list],
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
-    }
+    return _page(current, [_summary(case, case.case_documents, case.current_step) for case in current.object_list])
 
 
 @router.get(
@@ -272,23 +276,11 @@ def case_worklist(request, list: str = "pre_review", page: int = 1):
     if list not in selectors.WORKLISTS:
         raise DomainError(CaseError.WORKLIST_UNKNOWN)
     current = Paginator(selectors.worklist(_caller(request), list), PER_PAGE).get_page(page)
-    return {
-        "worklist": list,
-        "items": [_worklist_row(case) for case in current.object_list],
-        "count": current.paginator.count,
-        "page": current.number,
-        "pages": current.paginator.num_pages,
-    }
+    return _page(current, [_worklist_row(case) for case in current.object_list]) | {"worklist": list}
 
 
 def _worklist_row(case: Case) -> dict:
-    return {
-        "number": case.number,
-        "status": case.status,
-        "status_name": str(case.get_status_display()),
-        "item": case.item.code,
-        "item_name": case.version.name,
-        "organisation": case.organisation.name,
+    return _head(case) | {
         "applicant_name": case.applicant_name,
         "channel": case.channel,
         "received_at": case.received_at,
@@ -309,10 +301,9 @@ def case_detail(request, number: str, enterprise: int | None = None):
     """当前身份的一个办件：状态、期限、办理过程（公开环节）、文书和待补正的内容。"""
     case = _applicant_case_by_number(request, number, enterprise)
     detail = selectors.case_detail(case)
-    ready = [document for document in detail.documents if document.status == CaseDocument.RenderStatus.READY]
     current_step = detail.timeline[-1].name if detail.timeline else ""
     supplement = detail.open_supplement.items if detail.open_supplement else []
-    return _summary(case, ready, current_step) | {
+    return _summary(case, detail.documents, current_step) | {
         "applicant_name": case.applicant_name,
         "channel": case.channel,
         "accepted_on": case.accepted_on,

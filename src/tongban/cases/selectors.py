@@ -71,19 +71,20 @@ def _current_step() -> Subquery:
     return Subquery(latest.values("name")[:1])
 
 
-def _ready_documents() -> Prefetch:
+def _documents() -> Prefetch:
+    """The case's documents, oldest first; one still rendering is rendered on its first download."""
     return Prefetch(
         "documents",
-        queryset=CaseDocument.objects.filter(status=CaseDocument.RenderStatus.READY).only(
-            "pk", "case_id", "kind", "number", "issued_at", "status"
+        queryset=CaseDocument.objects.only("pk", "case_id", "kind", "number", "issued_at", "status").order_by(
+            "issued_at", "pk"
         ),
-        to_attr="ready_documents",
+        to_attr="case_documents",
     )
 
 
 def my_cases(user: User, identity: ActingIdentity | None, tab: str = "all") -> QuerySet[Case]:
     """The current identity's cases for 我的办件 (drafts included), newest first, with the current step and the
-    documents ready to download; `tab` is one of TAB_STATUSES (anything else means "all")."""
+    documents; `tab` is one of TAB_STATUSES (anything else means "all")."""
     cases = access.applicant_cases(user, identity)
     statuses = TAB_STATUSES.get(tab)
     if statuses is not None:
@@ -92,7 +93,7 @@ def my_cases(user: User, identity: ActingIdentity | None, tab: str = "all") -> Q
         cases.select_related("item", "version", "organisation")
         .only(*LIST_FIELDS)
         .annotate(current_step=_current_step())
-        .prefetch_related(_ready_documents())
+        .prefetch_related(_documents())
         .order_by("-created_at", "-pk")
     )
 

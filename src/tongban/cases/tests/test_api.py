@@ -53,6 +53,18 @@ def application(person, service_item, **extra) -> dict:
     return {"item": service_item.code, "answers": GOOD_ANSWERS, "materials": materials, **extra}
 
 
+def ask_for_supplement(case: Case, clerk):
+    """The clerk asks for the item's first material again (未签字); returns that material."""
+    material = case.version.materials.order_by("order").first()
+    services.case_request_supplement(
+        actor=clerk,
+        case=case,
+        expected_version=case.lock_version,
+        items=[{"material": material.pk, "problem": "未签字"}],
+    )
+    return material
+
+
 def submitted() -> int:
     return Case.objects.exclude(status=CaseStatus.DRAFT).count()
 
@@ -279,13 +291,7 @@ def test_mine_for_an_enterprise_needs_the_right_to_act(client, food_item, applic
 def test_detail_by_number_for_the_applicant_only(client, food_item, applicants, crew):
     li = applicants["li"]
     case = submitted_case(li, food_item)
-    material = food_item.published_version.materials.first()
-    services.case_request_supplement(
-        actor=crew["amr_clerk"],
-        case=case,
-        expected_version=case.lock_version,
-        items=[{"material": material.pk, "problem": "未签字"}],
-    )
+    material = ask_for_supplement(case, crew["amr_clerk"])
     response = client.get(f"{CASES}/{case.number}", headers=bearer(li))
     assert response.status_code == 200
     body = response.json()
@@ -293,7 +299,12 @@ def test_detail_by_number_for_the_applicant_only(client, food_item, applicants, 
     assert [step["name"] for step in body["timeline"]] == ["接件", "补正开始"]
     assert body["timeline"][1]["opinion"] == "食品经营许可申请书：未签字"
     assert body["supplement"] == [{"material": material.pk, "name": "食品经营许可申请书", "problem": "未签字"}]
-    assert {document["kind"] for document in body["documents"]} <= {"receipt", "supplement"}
+    assert [(document["kind"], document["ready"]) for document in body["documents"]] == [
+        ("receipt", False),  # rendered after commit, or on the first download
+        ("supplement", False),
+    ]
+    receipt = body["documents"][0]
+    assert receipt["download"] == f"/cases/mine/{case.public_id}/documents/{receipt['id']}/"
 
     client.force_login(applicants["sun"])
     stranger = client.get(f"{CASES}/{case.number}")
@@ -307,13 +318,7 @@ def test_worklists_for_the_competent_organisations_clerk(client, food_item, appl
     li = applicants["li"]
     waiting = submitted_case(li, food_item)
     asked = submitted_case(li, food_item)
-    material = food_item.published_version.materials.first()
-    services.case_request_supplement(
-        actor=crew["amr_clerk"],
-        case=asked,
-        expected_version=asked.lock_version,
-        items=[{"material": material.pk, "problem": "未签字"}],
-    )
+    ask_for_supplement(asked, crew["amr_clerk"])
     client.force_login(crew["amr_clerk"])
     pre_review = client.get(f"{CASES}/worklist", {"list": "pre_review"}).json()
     assert (pre_review["worklist"], [row["number"] for row in pre_review["items"]]) == ("pre_review", [waiting.number])

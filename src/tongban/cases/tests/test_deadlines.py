@@ -25,6 +25,7 @@ from tongban.cases.errors import CaseError
 from tongban.cases.models import Case, CaseStatus, EventCode
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import GOOD_ANSWERS, PDF_BYTES, complete_draft, own, stored_upload
+from tongban.cases.tests.test_api import materials_for
 from tongban.catalog.models import ItemVersion
 from tongban.core import calendar
 from tongban.core.errors import DomainError
@@ -200,17 +201,6 @@ def test_no_withdrawal_after_acceptance(food_item, applicants, crew, clock):
 # --- Idempotency ------------------------------------------------------------------------------------------------------
 
 
-def _materials(person, item) -> list[dict]:
-    rows = []
-    for material in item.published_version.materials.all():
-        if material.necessity == "required":
-            upload = stored_upload(person, content=PDF_BYTES + material.name.encode())
-            rows.append({"material": material.pk, "provision": "upload", "upload": upload.pk})
-        elif material.necessity == "deferrable":
-            rows.append({"material": material.pk, "provision": "deferred"})
-    return rows
-
-
 def _submit_new(person, item, key: str, materials: list[dict]) -> tuple[Case, bool]:
     return services.case_submit_new(
         actor=person, applicant=own(person), item=item, answers=GOOD_ANSWERS, materials=materials, idempotency_key=key
@@ -220,7 +210,7 @@ def _submit_new(person, item, key: str, materials: list[dict]) -> tuple[Case, bo
 def test_the_same_key_twice_gives_one_case(food_item, applicants, clock):
     li = applicants["li"]
     clock(D(2026, 3, 2))
-    materials = _materials(li, food_item)
+    materials = materials_for(li, food_item)
     first, created = _submit_new(li, food_item, "retry-1", materials)
     again, created_again = _submit_new(li, food_item, "retry-1", materials)
     assert (created, created_again) == (True, False)
@@ -246,7 +236,7 @@ def test_submitting_a_submitted_draft_again_changes_nothing(food_item, applicant
 @pytest.mark.django_db(transaction=True)
 def test_two_threads_racing_with_the_same_key_make_one_case(food_item, applicants):
     li = applicants["li"]
-    materials = _materials(li, food_item)
+    materials = materials_for(li, food_item)
     barrier = threading.Barrier(2)
     outcomes, errors = [], []
 

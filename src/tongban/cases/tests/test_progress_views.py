@@ -46,6 +46,7 @@ def test_my_cases_lists_drafts_and_submitted_cases_in_tabs(client, food_item, ap
     assert [row.pk for row in page.context["rows"]] == [case.pk, draft.pk]
     html = page.content.decode()
     assert case.number in html and "已接件" in html and "接件" in html
+    assert f"/cases/mine/{case.public_id}/documents/{case.documents.get().pk}/" in html  # 办件回执
     assert f'href="{resume_url(draft)}"' in html and "继续填写" in html
     assert resume_url(draft) in (f"/cases/apply/draft/{draft.public_id}/",)
 
@@ -65,7 +66,7 @@ def test_my_cases_requires_sign_in(client):
 def test_my_cases_list_runs_a_constant_number_of_queries(food_item, applicants, django_assert_num_queries):
     li = applicants["li"]
     submitted_case(li, food_item)
-    with django_assert_num_queries(2):  # the cases with their current step, and their ready documents
+    with django_assert_num_queries(2):  # the cases with their current step, and their documents
         rows = list(selectors.my_cases(li, None))
     assert len(rows) == 1 and rows[0].current_step == "接件"
     for _ in range(3):
