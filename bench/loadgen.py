@@ -16,6 +16,7 @@ import resource
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 
 REQUEST_TIMEOUT_S = 30.0
@@ -40,11 +41,27 @@ def require_loopback(host: str) -> str:
 
 
 class _Client:
-    """One simulated user: one connection, reopened whenever the server closes it (gunicorn sync workers do)."""
+    """One simulated user: one connection, reopened whenever the server closes it (gunicorn sync workers do).
 
-    def __init__(self, host: str, port: int, method: str, path: str):
+    `headers` and `body` come from a prepared requests file (signed-in cookies, JSON bodies); `unique_header` names a
+    header given a new random value on every request (an Idempotency-Key).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: str | None = None,
+        unique_header: str = "",
+    ):
         self.host, self.port, self.method, self.path = host, port, method, path
-        self.body = b"" if method == "POST" else None
+        self.body = body.encode("utf-8") if body is not None else b"" if method == "POST" else None
+        self.headers = {"Connection": "keep-alive", **(headers or {})}
+        self.unique_header = unique_header
         self.connection: http.client.HTTPConnection | None = None
 
     def request(self) -> str | None:
@@ -52,7 +69,10 @@ class _Client:
         try:
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT_S)
-            self.connection.request(self.method, self.path, body=self.body, headers={"Connection": "keep-alive"})
+            headers = self.headers
+            if self.unique_header:
+                headers = {**headers, self.unique_header: uuid.uuid4().hex}
+            self.connection.request(self.method, self.path, body=self.body, headers=headers)
             response = self.connection.getresponse()
             response.read()
             if response.will_close:
@@ -110,10 +130,14 @@ def generate(
     duration_s: float,
     max_requests: int,
     warmup_s: float = 0.0,
+    prepared: dict | None = None,
 ) -> dict:
-    """Warm up (unrecorded), then measure; the result is what bench.stats.summarise takes."""
+    """Warm up (unrecorded), then measure; the result is what bench.stats.summarise takes.
+
+    `prepared` ({"requests": [{"method", "path", "headers", "body"}], "unique_header"}) gives client i request i mod n.
+    """
     host = require_loopback(host)
-    clients = [_Client(host, port, method, path) for _ in range(concurrency)]
+    clients = _clients(host, port, method, path, concurrency, prepared)
     try:
         if warmup_s > 0:
             _drive(clients, duration_s=warmup_s, max_requests=max_requests, record=False)
@@ -131,6 +155,25 @@ def generate(
     }
 
 
+def _clients(host: str, port: int, method: str, path: str, concurrency: int, prepared: dict | None) -> list[_Client]:
+    if not prepared:
+        return [_Client(host, port, method, path) for _ in range(concurrency)]
+    shapes = prepared["requests"]
+    unique = prepared.get("unique_header", "")
+    return [
+        _Client(
+            host,
+            port,
+            shape["method"],
+            shape["path"],
+            headers=shape.get("headers"),
+            body=shape.get("body"),
+            unique_header=unique,
+        )
+        for shape in (shapes[index % len(shapes)] for index in range(concurrency))
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.loadgen", description="Tongban bench load generator")
     parser.add_argument("--host", default="127.0.0.1")
@@ -141,7 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, required=True)
     parser.add_argument("--max-requests", type=int, required=True)
     parser.add_argument("--warmup", type=float, default=0.0)
+    parser.add_argument("--requests", default="", help="prepared requests file (bench/scenarios_cases.py)")
     args = parser.parse_args(argv)
+    prepared = None
+    if args.requests:
+        with open(args.requests, encoding="utf-8") as handle:
+            prepared = json.load(handle)
     try:
         result = generate(
             host=args.host,
@@ -152,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             duration_s=args.duration,
             max_requests=args.max_requests,
             warmup_s=args.warmup,
+            prepared=prepared,
         )
     except HostRefused as exc:
         print(exc, file=sys.stderr)

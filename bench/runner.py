@@ -18,6 +18,7 @@ from bench import server as bench_server
 from bench.loadgen import HostRefused, require_loopback
 from bench.report import RESULTS_DIR, format_header, format_table, git_commit, machine_description, write_json
 from bench.scenarios import SCENARIOS, Scenario, select_scenarios
+from bench.scenarios_cases import prepare_requests
 from bench.stats import ScenarioResult, skipped, summarise
 
 MAX_DURATION_S = 600
@@ -92,6 +93,12 @@ def run_scenario(
                 f"{scenario.path} 返回 404：天花板视图未挂载 / ceiling views not mounted"
             )
         return skipped(scenario=scenario.name, concurrency=concurrency, reason=f"{scenario.path} 404")
+    requests_file = ""
+    if scenario.prepare:
+        env = bench_server.server_environment()
+        requests_file, reason = prepare_requests(scenario, concurrency=concurrency, env=env, cwd=bench_server.REPO_ROOT)
+        if reason:
+            return skipped(scenario=scenario.name, concurrency=concurrency, reason=reason)
     command = [
         sys.executable,
         "-m",
@@ -104,6 +111,7 @@ def run_scenario(
         f"--duration={args.duration}",
         f"--max-requests={args.max_requests}",
         f"--warmup={args.warmup}",
+        *([f"--requests={requests_file}"] if requests_file else []),
     ]
     completed = subprocess.run(
         command,

@@ -21,6 +21,8 @@ class Scenario:
     description: str
     method: str = "GET"
     ceiling: bool = False
+    # A preparation (bench/scenarios_cases.py) that signs people in and writes per-client requests: headers, bodies.
+    prepare: str = ""
 
 
 CEILING_CONSTANT = Scenario(
@@ -86,6 +88,8 @@ CATALOG_SCENARIOS = (
 )
 
 
+from bench.scenarios_cases import CASE_SCENARIOS  # noqa: E402 (it builds on Scenario above)
+
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -93,6 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(name="healthz", path="/healthz", description="存活探针 / liveness probe (SELECT 1)"),
         Scenario(name="api-regions", path="/api/v1/core/regions", description="区划列表 API / regions list API"),
         *CATALOG_SCENARIOS,
+        *CASE_SCENARIOS,
         CEILING_CONSTANT,
         CEILING_INSERT,
     )

@@ -92,3 +92,26 @@ def test_command_reports_and_refuses_bad_input(food_item, crew, capsys):
     assert Case.objects.count() == 40
     with pytest.raises(Exception, match="必须大于 0"):
         call_command("cases_generate", "--cases", "0")
+
+
+def test_bench_case_scenarios_are_registered_and_clients_take_prepared_requests():
+    from bench.loadgen import _clients
+    from bench.scenarios import SCENARIOS
+
+    assert {"case-submit", "my-cases", "clerk-worklist", "case-lookup"} <= set(SCENARIOS)
+    assert SCENARIOS["case-submit"].prepare == "submit" and SCENARIOS["case-submit"].method == "POST"
+    prepared = {
+        "requests": [
+            {"method": "POST", "path": "/a", "headers": {"Cookie": "s=1"}, "body": '{"x": "申"}'},
+            {"method": "GET", "path": "/b", "headers": {}, "body": None},
+        ],
+        "unique_header": "Idempotency-Key",
+    }
+    clients = _clients("127.0.0.1", 1, "GET", "/", 3, prepared)
+    assert [(c.method, c.path, c.body) for c in clients] == [
+        ("POST", "/a", '{"x": "申"}'.encode()),
+        ("GET", "/b", None),
+        ("POST", "/a", '{"x": "申"}'.encode()),
+    ]
+    assert clients[0].headers == {"Connection": "keep-alive", "Cookie": "s=1"}
+    assert clients[0].unique_header == "Idempotency-Key"

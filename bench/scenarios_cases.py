@@ -1,0 +1,296 @@
+"""Bench scenarios for cases (issue 5): apply, 我的办件, the pre-review worklist and the anonymous lookup.
+
+Unlike the catalogue scenarios these need someone signed in, request bodies and a fresh Idempotency-Key per request,
+so each names a *preparation*. Before the scenario runs, the runner calls `python -m bench.scenarios_cases prepare
+<name> --clients N --out FILE` in the server's environment; that process (Django set up, same database) signs the
+people in through the platform's own session_start, stores their uploads through cases/uploads.py, picks the cases,
+sends each prepared request once in-process to check it answers 2xx (and counts its SQL statements), and writes the
+request shapes — one per client — to FILE for the load generator. Client i repeats request i (mod the number
+prepared); a scenario with a `unique_header` gets a new random value of that header on every request.
+
+Data: `my-cases` and `case-lookup` use the cases made by `manage.py cases_generate` (persons with ~50 cases, cases
+received recently); without them they are reported as skipped. `case-submit` makes its own applicants
+(bench_s000001…, L2), one per client, with three uploads each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.scenarios import Scenario
+
+SOLE_TRADER = "11330122002500017D4000117031000"  # demo county's 个体工商户设立登记: 3 required materials, persons
+SUBMITTER_PREFIX = "bench_s"
+MY_CASES_RANGE = (45, 55)  # a person with about 50 cases
+CLERK = "reviewer_sun"  # the demo county market regulation bureau's pre-review clerk
+LOOKUP_LIMIT_NEEDED = 1_000_000  # the per-IP lookup limit must not turn the bench into a stream of 429s
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+CASE_SCENARIOS = (
+    Scenario(
+        name="case-submit",
+        path="/api/v1/cases",
+        method="POST",
+        prepare="submit",
+        description="提交申请 API：表单 + 3 份已上传材料，每次新的 Idempotency-Key，会话登录 / "
+        "submit an application (answers + 3 uploaded materials), new Idempotency-Key each time, session",
+    ),
+    Scenario(
+        name="my-cases",
+        path="/cases/mine/",
+        prepare="my-cases-page",
+        description="我的办件页（约 50 件的申请人）/ 我的办件 page of a person with ~50 cases",
+    ),
+    Scenario(
+        name="my-cases-api",
+        path="/api/v1/cases/mine",
+        prepare="my-cases-api",
+        description="我的办件 API（约 50 件，会话登录）/ my cases API, ~50 cases, session",
+    ),
+    Scenario(
+        name="clerk-worklist",
+        path="/workbench/cases/?list=pre_review",
+        prepare="worklist-page",
+        description="预审工作台 待预审 / pre-review worklist page of reviewer_sun",
+    ),
+    Scenario(
+        name="clerk-worklist-api",
+        path="/api/v1/cases/worklist?list=pre_review",
+        prepare="worklist-api",
+        description="预审清单 API 待预审 / pre-review worklist API of reviewer_sun",
+    ),
+    Scenario(
+        name="case-lookup",
+        path="/api/v1/cases/lookup",
+        prepare="lookup",
+        description="免登录进度查询：办件编号 + 查询密码 / anonymous lookup by number and query code",
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Runner side (no Django here)
+
+
+def prepare_requests(scenario: Scenario, *, concurrency: int, env: dict[str, str], cwd: Path) -> tuple[str, str]:
+    """Run the scenario's preparation in the server's environment: (path of the requests file, "") or ("", why not)."""
+    out = Path(tempfile.mkstemp(prefix=f"bench-{scenario.name}-", suffix=".json")[1])
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.scenarios_cases", "prepare", scenario.prepare),
+            *(f"--clients={concurrency}", f"--out={out}"),
+        ],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if completed.returncode != 0:
+        return "", f"preparation failed: {completed.stderr.strip()[-2000:]}"
+    prepared = json.loads(out.read_text(encoding="utf-8"))
+    if prepared.get("skip"):
+        return "", prepared["skip"]
+    print(f"  prepared: {prepared.get('check', '')}", file=sys.stderr)
+    return str(out), ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Preparation side (Django)
+
+
+def _session_headers(user) -> dict[str, str]:
+    """Sign `user` in through the platform's session_start; the cookies and CSRF header a browser would send."""
+    from django.conf import settings
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.test import RequestFactory
+    from django.utils.crypto import get_random_string
+
+    from tongban.accounts.signin import session_start
+
+    request = RequestFactory().post("/accounts/sign-in/", REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT="tongban-bench")
+    SessionMiddleware(lambda _request: None).process_request(request)
+    session_start(request, user, method="password")
+    request.session.save()
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    return {"Cookie": cookie, "X-CSRFToken": csrf}
+
+
+def _check(requests: list[dict], unique_header: str = "") -> str:
+    """Send each prepared request once in-process; raise if one fails; the status and SQL count of the first."""
+    import uuid
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    summary = ""
+    for index, spec in enumerate(requests):
+        headers = dict(spec["headers"])
+        cookie = headers.pop("Cookie", "")
+        client = Client(enforce_csrf_checks=True)
+        for part in filter(None, (piece.strip() for piece in cookie.split(";"))):
+            name, _sep, value = part.partition("=")
+            client.cookies[name] = value
+        if unique_header:
+            headers[unique_header] = uuid.uuid4().hex
+        with CaptureQueriesContext(connection) as queries:
+            if spec["method"] == "POST":
+                response = client.post(
+                    spec["path"], data=spec["body"], content_type="application/json", headers=headers
+                )
+            else:
+                response = client.get(spec["path"], headers=headers)
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"{spec['method']} {spec['path']} → {response.status_code}: {response.content[:500]!r}")
+        if index == 0:
+            summary = f"{spec['method']} {spec['path']} → {response.status_code}, {len(queries)} SQL statements"
+    return summary
+
+
+def _get(path: str, headers: dict[str, str] | None = None) -> dict:
+    return {"method": "GET", "path": path, "headers": headers or {}, "body": None}
+
+
+def _prepare_submit(clients: int) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tongban.cases.bench_data import ensure_applicants
+    from tongban.cases.uploads import upload_store
+    from tongban.catalog.models import ImplementationItem, MaterialNecessity
+
+    item = ImplementationItem.objects.filter(code=SOLE_TRADER).select_related("published_version").first()
+    if item is None or item.published_version is None:
+        return {"skip": f"演示事项 {SOLE_TRADER} 未发布：请先运行 demo_seed / demo item missing"}
+    required = [m.pk for m in item.published_version.materials.all() if m.necessity == MaterialNecessity.REQUIRED]
+    import random
+
+    people = ensure_applicants(clients, rng=random.Random(7), prefix=SUBMITTER_PREFIX)
+    requests = []
+    for person in people:
+        uploads = [
+            upload_store(
+                actor=person,
+                file=SimpleUploadedFile(f"材料{n}.pdf", PDF + f"% {person.pk}-{n}".encode(), "application/pdf"),
+            )
+            for n in range(len(required))
+        ]
+        body = {
+            "item": SOLE_TRADER,
+            "answers": {
+                "applicant_name": person.real_name,
+                "applicant_id_number": person.id_number,
+                "applicant_phone": person.phone,
+                "business_name": f"{person.real_name}小吃店",
+                "business_address": "桐庐县桐君街道迎春南路 18 号",
+                "business_scope": "小吃服务；预包装食品销售",
+                "capital": 5,
+            },
+            "materials": [
+                {"material": material, "upload": upload.pk, "provision": "upload"}
+                for material, upload in zip(required, uploads, strict=True)
+            ],
+        }
+        headers = _session_headers(person) | {"Content-Type": "application/json"}
+        body_text = json.dumps(body, ensure_ascii=False)
+        requests.append({"method": "POST", "path": "/api/v1/cases", "headers": headers, "body": body_text})
+    return {"requests": requests, "unique_header": "Idempotency-Key"}
+
+
+def _my_cases_people(clients: int):
+    from tongban.accounts.models import User
+    from tongban.cases.bench_data import applicants_with_cases
+
+    ids = applicants_with_cases(*MY_CASES_RANGE, limit=clients)
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _prepare_my_cases(clients: int, path: str) -> dict:
+    people = _my_cases_people(clients)
+    if not people:
+        return {"skip": "没有约 50 件办件的申请人：请先运行 manage.py cases_generate / run cases_generate first"}
+    return {"requests": [_get(path, _session_headers(person)) for person in people]}
+
+
+def _prepare_worklist(path: str) -> dict:
+    from tongban.accounts.models import User
+
+    clerk = User.objects.filter(username=CLERK).first()
+    if clerk is None:
+        return {"skip": f"没有演示账号 {CLERK}：请先运行 demo_seed"}
+    return {"requests": [_get(path, _session_headers(clerk))]}
+
+
+def _prepare_lookup(clients: int) -> dict:
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    from tongban.cases.models import Case, CaseStatus
+
+    if settings.TONGBAN_LOOKUP_PER_MINUTE < LOOKUP_LIMIT_NEEDED:
+        return {
+            "skip": f"查询限流为每分钟 {settings.TONGBAN_LOOKUP_PER_MINUTE} 次：请以 "
+            f"TONGBAN_LOOKUP_PER_MINUTE={LOOKUP_LIMIT_NEEDED} 运行压测 / raise the lookup limit for the bench"
+        }
+    cases = list(
+        Case.objects.filter(status__in=[CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.APPROVED])
+        .only("number", "query_code")
+        .order_by("-pk")[:clients]
+    )
+    if not cases:
+        return {"skip": "没有已提交的办件：请先运行 manage.py cases_generate"}
+    return {
+        "requests": [
+            _get("/api/v1/cases/lookup?" + urlencode({"number": case.number, "code": case.query_code}))
+            for case in cases
+        ]
+    }
+
+
+def prepare(name: str, clients: int) -> dict:
+    """The request shapes for one scenario (or {"skip": reason}), each checked once in-process."""
+    preparations = {
+        "submit": lambda: _prepare_submit(clients),
+        "my-cases-page": lambda: _prepare_my_cases(clients, "/cases/mine/"),
+        "my-cases-api": lambda: _prepare_my_cases(clients, "/api/v1/cases/mine"),
+        "worklist-page": lambda: _prepare_worklist("/workbench/cases/?list=pre_review"),
+        "worklist-api": lambda: _prepare_worklist("/api/v1/cases/worklist?list=pre_review"),
+        "lookup": lambda: _prepare_lookup(clients),
+    }
+    prepared = preparations[name]()
+    if not prepared.get("skip"):
+        prepared["check"] = _check(prepared["requests"], prepared.get("unique_header", ""))
+    return prepared
+
+
+def main(argv: list[str]) -> int:
+    """`python -m bench.scenarios_cases prepare <name> --clients N --out FILE` (run by the bench runner)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.scenarios_cases")
+    parser.add_argument("action", choices=["prepare"])
+    parser.add_argument("name", choices=sorted({scenario.prepare for scenario in CASE_SCENARIOS}))
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    django.setup()
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process check's host name
+    Path(args.out).write_text(json.dumps(prepare(args.name, args.clients), ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
