@@ -134,8 +134,13 @@ _ERROR_FIELDS = {
 }
 
 
+# The real-name check names the card's fields "name" and "id_number"; on this page they are the card_* fields.
+_CARD_FIELDS = {"name": "card_name", "id_number": "card_number"}
+
+
 def _form_error(form, error: DomainError) -> None:
     for name, problems in error.fields.items():
+        name = _CARD_FIELDS.get(name, name)
         for problem in problems:
             form.add_error(name if name in form.fields else None, str(problem))
     if not error.fields:

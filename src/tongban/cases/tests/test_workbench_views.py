@@ -333,6 +333,7 @@ def test_counter_from_window_to_receipt(food_item, county, crew, applicants):
         url("counter_materials", case.public_id), {"action": "upload", "material": materials[1].pk, "file": disguised}
     )
     assert refused.status_code == 400 and "只能上传 PDF、JPG、PNG 或 OFD 文件" in text(refused)
+    assert list(case.materials.values_list("material_id", flat=True)) == [materials[0].pk]
     early = client.get(url("counter_submit", case.public_id))
     assert "请提供“营业执照复印件”" in text(early)
     for material in materials[1:3]:
