@@ -605,8 +605,15 @@ COLUMNS = (
 )
 
 
-def _scored(match: str, region_code: str) -> tuple[str, list]:
-    """SELECT the index columns and rank of the documents matching one full-text query string, within the region."""
+def _fuzzy_rank_tsquery(query: _Query) -> str:
+    """The fuzzy match's rank as one OR of its terms: ts_rank scores an OR by its distinct operands, so this ranks
+    exactly as the 28 pairs do while parsing and scanning a fifth of the query."""
+    return " | ".join(f"'{term}':A" for term in query.fuzzy)
+
+
+def _scored(match: str, region_code: str, rank_match: str = "") -> tuple[str, list]:
+    """SELECT the index columns and rank of the documents matching one full-text query string, within the region;
+    `rank_match` (PostgreSQL) is an equivalent, cheaper query for the rank."""
     if connection.vendor == "sqlite":
         region_sql, region_params = region_condition(region_code)
         within = f" AND {region_sql}" if region_sql else ""
@@ -621,7 +628,7 @@ def _scored(match: str, region_code: str) -> tuple[str, list]:
         f"SELECT {COLUMNS}, ts_rank(d.search_vector, to_tsquery('simple', %s)) AS rank FROM catalog_searchdocument d "  # noqa: S608
         f"WHERE d.search_vector @@ to_tsquery('simple', %s)"
     )
-    return sql, [match, where]
+    return sql, [rank_match or match, where]
 
 
 def _matches(query: _Query, region_code: str) -> tuple[str, list]:
@@ -640,7 +647,7 @@ def _matches(query: _Query, region_code: str) -> tuple[str, list]:
         parts.append(f"strict AS ({sql})")
         params += strict_params
     if fuzzy:
-        sql, fuzzy_params = _scored(fuzzy, region_code)
+        sql, fuzzy_params = _scored(fuzzy, region_code, _fuzzy_rank_tsquery(query))
         parts.append(f"fuzzy AS ({sql})")
         params += fuzzy_params
     if strict and fuzzy:
@@ -704,10 +711,11 @@ def _score_sql(has_query: bool) -> str:
 
 
 FACETS = (
-    # (facet, value expression, organisation id for the label) — labels are looked up for the listed values only
-    ("organisation", "CAST(d.organisation_id AS TEXT)", "d.organisation_id"),
-    ("item_type", "d.item_type", "CAST(NULL AS BIGINT)"),
-    ("region", "d.region_code", "CAST(NULL AS BIGINT)"),
+    # (facet, grouped column, value expression, organisation id for the label): grouped on the column itself (an
+    # integer for organisations), labels looked up for the listed values only
+    ("organisation", "d.organisation_id", "CAST(d.organisation_id AS TEXT)", "d.organisation_id"),
+    ("item_type", "d.item_type", "d.item_type", "CAST(NULL AS BIGINT)"),
+    ("region", "d.region_code", "d.region_code", "CAST(NULL AS BIGINT)"),
 )
 
 
@@ -726,11 +734,11 @@ def _statement(match_sql, match_params, conditions, has_query, limit, offset) ->
     """
     where, params = _where(conditions)
     facet_branches, facet_params = [], []
-    for facet, value, organisation in FACETS:
+    for facet, column, value, organisation in FACETS:
         facet_where, where_params = _where(conditions, skip=facet)
         facet_branches.append(
-            f"SELECT * FROM (SELECT '{facet}' AS facet, {value} AS value, MIN({organisation}) AS organisation_id, "  # noqa: S608
-            f"COUNT(*) AS n FROM f d{facet_where} GROUP BY {value} ORDER BY n DESC, value LIMIT {FACET_VALUES}) "
+            f"SELECT * FROM (SELECT '{facet}' AS facet, {value} AS value, {organisation} AS organisation_id, "  # noqa: S608
+            f"COUNT(*) AS n FROM f d{facet_where} GROUP BY {column} ORDER BY n DESC, value LIMIT {FACET_VALUES}) "
             f"AS facet_{facet}"
         )
         facet_params += where_params
@@ -760,7 +768,7 @@ def _run(match_sql, match_params, conditions, has_query, limit, offset):
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     hits, total = [], 0
-    facets: dict[str, list[FacetValue]] = {facet: [] for facet, _value, _organisation in FACETS}
+    facets: dict[str, list[FacetValue]] = {facet[0]: [] for facet in FACETS}
     for (
         kind,
         item_id,
