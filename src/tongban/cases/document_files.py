@@ -34,36 +34,50 @@ def storage_name(digest: str) -> str:
     return f"cases/documents/{digest[:2]}/{digest}.pdf"
 
 
+def _stored_digest(name: str) -> str:
+    try:
+        with default_storage.open(name, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
 def _store(content: bytes) -> tuple[str, str]:
+    """Save the PDF under its content address; an existing file is reused only if it really holds these bytes (a
+    process killed mid-write can leave a truncated file behind)."""
     digest = hashlib.sha256(content).hexdigest()
     name = storage_name(digest)
-    if not default_storage.exists(name):  # the same bytes rendered before (re-delivery, lost row update): reuse
-        name = default_storage.save(name, ContentFile(content))
-    return name, digest
+    existing = _stored_digest(name)
+    if existing == digest:
+        return name, digest
+    if existing:
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(content)), digest
 
 
 def document_render(document_id: int, *, force: bool = False) -> CaseDocument:
     """Render the document's PDF into storage and mark it ready; a ready document is returned as it is.
 
-    Idempotent and safe to run twice at once: the row is locked while rendering, so the outbox handler and a first
-    download racing each other render once. `force` re-renders a ready document whose file went missing; the text
-    comes from the fixed data, so the new file is the same PDF.
+    Idempotent. The PDF is rendered and stored outside any transaction, so no database lock is held while it is
+    drawn (on SQLite a write lock stops every other writer). Two renders racing each other (the outbox handler and a
+    first download) produce the same bytes under the same content-addressed name, and the row is updated once.
+    `force` re-renders a ready document whose file went missing; the text comes from the fixed data, so the new
+    file is the same PDF.
     """
+    document = CaseDocument.objects.select_related("case", "organisation__region__parent").get(pk=document_id)
+    if document.status == RenderStatus.READY and not force:
+        return document
+    name, digest = _store(render_document_pdf(document))
     with transaction.atomic():
-        document = (
-            CaseDocument.objects.select_for_update(of=("self",))
-            .select_related("organisation__region__parent")
-            .get(pk=document_id)
-        )
-        if document.status == RenderStatus.READY and not force:
-            return document
-        name, digest = _store(render_document_pdf(document))
-        document.file.name = name
-        document.sha256 = digest
-        document.status = RenderStatus.READY
-        document.rendered_at = timezone.now()
-        document.save(update_fields=["file", "sha256", "status", "rendered_at"])
-    return document
+        current = CaseDocument.objects.select_for_update().get(pk=document_id)
+        if current.status == RenderStatus.READY and not force:  # the other render won: same bytes, same name
+            return current
+        current.file.name = name
+        current.sha256 = digest
+        current.status = RenderStatus.READY
+        current.rendered_at = timezone.now()
+        current.save(update_fields=["file", "sha256", "status", "rendered_at"])
+    return current
 
 
 def document_mark_failed(document_id: int) -> None:

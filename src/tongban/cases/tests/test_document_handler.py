@@ -6,6 +6,7 @@ import hashlib
 from urllib.parse import quote
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -126,3 +127,16 @@ def test_download_when_rendering_fails_is_a_clear_error(receipt, monkeypatch):
     assert caught.value.code == CaseError.DOCUMENT_UNAVAILABLE
     receipt.refresh_from_db()
     assert receipt.status == PENDING and not receipt.file
+
+
+def test_a_truncated_file_left_by_a_killed_worker_is_replaced(receipt):
+    expected = document_files.document_render(receipt.pk)
+    with default_storage.open(expected.file.name, "rb") as handle:
+        good = handle.read()
+    default_storage.delete(expected.file.name)
+    default_storage.save(expected.file.name, ContentFile(good[:100]))  # what a SIGKILL mid-write leaves
+    CaseDocument.objects.filter(pk=receipt.pk).update(status=PENDING, file="", sha256="")
+    rendered = document_files.document_render(receipt.pk)
+    assert rendered.file.name == expected.file.name and rendered.sha256 == expected.sha256
+    with default_storage.open(rendered.file.name, "rb") as handle:
+        assert handle.read() == good
