@@ -387,3 +387,38 @@ def test_counter_needs_a_window_of_ones_own_hall(food_item, county, crew):
     far.post(url("counter_home"), {"window": HallWindow.objects.get(hall=county["other_county_hall"]).pk})
     assert list(far.get(url("counter_items") + "?q=食品").context["items"]) == []
     assert far.get(url("counter_walk_in", food_item.pk)).status_code == 403  # outside the item's scope
+
+
+def test_counter_card_check_for_a_person_without_verified_identity(food_item, county, crew):
+    from tongban.accounts.registries import population_record_put
+    from tongban.accounts.tests.identity_fixtures import person
+    from tongban.demo.identifiers import resident_id
+
+    zhang_id = resident_id("330122", "19700312", 7, female=True)
+    population_record_put(actor=None, name="张秀英", id_number=zhang_id)
+    zhang = person("13805710004")
+    client = signed_in(crew["hall_clerk"])
+    client.post(url("counter_home"), {"window": HallWindow.objects.get(hall=county["hall"]).pk})
+    unchecked = client.post(url("counter_walk_in", food_item.pk), {"kind": "person", "phone": "13805710004"})
+    assert unchecked.status_code == 403 and "该事项要求实名等级 L2" in text(unchecked)
+    no_card = client.post(
+        url("counter_walk_in", food_item.pk), {"kind": "person", "phone": "13805710004", "identity_checked": "on"}
+    )
+    assert no_card.status_code == 400 and no_card.context["form"].errors["card_name"] == ["请输入姓名"]
+    checked = client.post(
+        url("counter_walk_in", food_item.pk),
+        {
+            "kind": "person",
+            "phone": "13805710004",
+            "identity_checked": "on",
+            "card_name": "张秀英",
+            "card_number": zhang_id,
+        },
+    )
+    assert checked.status_code == 303
+    zhang.refresh_from_db()
+    assert zhang.real_name_level == RealNameLevel.L3
+    case = Case.objects.get(applicant=zhang)
+    assert case.identity_checked and case.applicant_id_number == zhang_id
+    by_id = client.post(url("counter_walk_in", food_item.pk), {"kind": "person", "id_number": zhang_id})
+    assert by_id.status_code == 303 and Case.objects.filter(applicant=zhang).count() == 2
