@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from tongban.cases.models import Case, CaseStatus
+from tongban.cases.tests.e2e.conftest import serious, signed_in_page
 from tongban.cases.tests.fixtures import (  # noqa: F401 — fixtures
     PDF_BYTES,
     applicants,
@@ -26,21 +25,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.urls("tongban.cases.tests.urls_for_tests"),
 ]
-
-
-def _serious(violations: list[str]) -> list[str]:
-    return [v for v in violations if "(serious)" in v or "(critical)" in v]
-
-
-def _signed_in_page(open_page, live_server, user, **options):
-    """A browser signed in as `user` (the session a sign-in leaves)."""
-    client = Client()
-    client.force_login(user)
-    page = open_page(**options)
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.session.session_key, "url": live_server.url}]
-    )
-    return page
 
 
 def _files(tmp_path) -> dict[str, str]:
@@ -68,14 +52,14 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
 ):
     li = applicants["li"]
     files = _files(tmp_path)
-    page = _signed_in_page(open_page, live_server, li, viewport=DESKTOP)
+    page = signed_in_page(open_page, live_server, li, viewport=DESKTOP)
     p = page.page
 
     page.goto(f"/cases/apply/{food_item.code}/")
     assert p.locator("h1").inner_text() == "食品经营许可"
     assert p.get_by_text("经营场所平面图", exact=True).is_visible()
     assert p.get_by_label("本人（李建国）").is_checked()
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     p.get_by_role("button", name="开始申请").click()
 
     # Page 1: a mistake first; the error summary links to the field and the typed values stay.
@@ -89,7 +73,7 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
     assert summary.get_by_role("link", name="请填写店铺名称").is_visible()
     assert summary.get_by_role("link", name="经营面积（平方米）请输入数字").is_visible()
     assert p.get_by_label("经营场所").input_value() == "桐庐县桐君街道迎春南路 18 号"
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     p.get_by_label("店铺名称").fill("李记小面馆")
     p.get_by_label("经营面积（平方米）").fill("45")
     p.get_by_role("button", name="继续", exact=True).click()
@@ -105,7 +89,7 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
     # Materials: uploads by content type; a program renamed .pdf is refused; the deferrable one marked 容缺.
     p.wait_for_url("**/materials/")
     assert p.get_by_text("可以上传 PDF、JPG、PNG、OFD 文件，每个文件不超过 20 MB。", exact=False).is_visible()
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     _upload(p, "食品经营许可申请书", files["病毒.pdf"])
     refused = p.locator(".error-summary").get_by_role("link", name=re.compile("只能上传 PDF、JPG、PNG 或 OFD"))
     assert refused.is_visible()
@@ -116,14 +100,14 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
     p.get_by_role("button", name=re.compile(r"^暂时没有，容缺后补\s*食品安全管理制度文本$")).click()
     p.wait_for_load_state()
     assert p.get_by_text("容缺后补（受理后按要求补交）").is_visible()
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     p.get_by_role("button", name="继续", exact=True).click()
 
     p.wait_for_url("**/check/")
     assert p.locator("h1").inner_text() == "核对申请信息"
     assert p.get_by_text("李记小面馆", exact=True).is_visible()
     assert p.get_by_text("平面图.png", exact=True).is_visible()
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     p.get_by_role("button", name="确认并提交申请").click()
 
     p.wait_for_url("**/cases/apply/done/**")
@@ -133,7 +117,7 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
     assert p.locator(".confirmation-panel strong").inner_text() == case.number
     assert p.locator(".big-code").inner_text() == case.query_code
     assert p.get_by_role("link", name="下载办件回执（PDF）").is_visible()
-    assert _serious(page.axe_violations()) == []
+    assert serious(page.axe_violations()) == []
     assert list(case.materials.order_by("material__order").values_list("provision", flat=True)) == [
         "upload",
         "upload",
@@ -143,7 +127,7 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
 
 
 def test_the_start_and_form_pages_fit_a_phone_without_javascript(open_page, live_server, food_item, applicants):
-    page = _signed_in_page(open_page, live_server, applicants["li"], viewport=PHONE, java_script_enabled=False)
+    page = signed_in_page(open_page, live_server, applicants["li"], viewport=PHONE, java_script_enabled=False)
     p = page.page
     page.goto(f"/cases/apply/{food_item.code}/")
     assert not page.has_horizontal_scroll()
