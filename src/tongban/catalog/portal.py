@@ -6,16 +6,25 @@ number of queries whatever the size of the catalogue: the tests pin the counts.
 
 from __future__ import annotations
 
+import atexit
+import logging
 import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db import DatabaseError, connection
+from django.db.models import Case, Count, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tongban.catalog.models import Favourite, ImplementationItem, ItemType, ItemVersion, ServiceScope, Theme
 from tongban.core.models import Organisation, Region, RegionLevel
+
+logger = logging.getLogger(__name__)
 
 REGION_COOKIE = "tb_region"
 REGION_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -174,13 +183,88 @@ def items_in_region(region_code: str):
 
 
 BOT_USER_AGENT = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|httpx", re.IGNORECASE)
+GUIDE_VIEWS_FLUSH_SECONDS = 30.0  # the longest a process holds guide views before writing them
+GUIDE_CACHE_SECONDS = 300  # a rendered guide is kept this long (a rename of its organisation or theme shows after it)
+
+
+class GuideViewCounter:
+    """Views of guides counted in this process and written to `use_count` together, in one UPDATE at most every
+    `flush_every` seconds (by the view that finds the interval passed) and when the process exits.
+
+    A popularity counter, not a change of the item (no audit row): one UPDATE per view would commit, and wait for
+    the disk, on every guide page, and make concurrent readers of a popular guide queue on its row. A process that
+    dies without exiting loses at most `flush_every` seconds of views.
+    """
+
+    def __init__(self, flush_every: float = GUIDE_VIEWS_FLUSH_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.flush_every = flush_every
+        self.clock = clock
+        self._pending: Counter[int] = Counter()
+        self._last_flush = clock()
+        self._lock = threading.Lock()
+
+    def add(self, item_id: int) -> None:
+        """Count one view; write everything pending when the interval has passed."""
+        with self._lock:
+            self._pending[item_id] += 1
+            due = self.clock() - self._last_flush >= self.flush_every
+        if due:
+            self.flush()
+
+    def pending(self) -> dict[int, int]:
+        with self._lock:
+            return dict(self._pending)
+
+    def flush(self) -> int:
+        """Write the pending views (one UPDATE, F() so concurrent writers add up); the number of views written.
+        A failed write keeps them for the next flush."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._last_flush = self.clock()
+        if not pending:
+            return 0
+        try:
+            add_views(pending)
+        except DatabaseError:
+            logger.warning("guide views not written, kept for the next flush", exc_info=True)
+            with self._lock:
+                self._pending.update(pending)
+            return 0
+        return sum(pending.values())
+
+
+def add_views(views: Mapping[int, int]) -> None:
+    """use_count += n for each item id (one UPDATE)."""
+    increments = Case(*(When(pk=pk, then=Value(n)) for pk, n in views.items()), default=Value(0))
+    ImplementationItem.objects.filter(pk__in=list(views)).update(
+        use_count=F("use_count") + ExpressionWrapper(increments, output_field=IntegerField())
+    )
+
+
+GUIDE_VIEWS = GuideViewCounter()
+atexit.register(lambda: GUIDE_VIEWS.flush())
+
+
+def _in_transaction() -> bool:
+    return connection.in_atomic_block
 
 
 def guide_viewed(item: ImplementationItem, *, user_agent: str) -> None:
-    """Count a person's view of a guide towards "most used" (one UPDATE; crawlers are not counted). A popularity
-    counter, not a change of the item, so it leaves no audit row."""
-    if not BOT_USER_AGENT.search(user_agent):
-        ImplementationItem.objects.filter(pk=item.pk).update(use_count=F("use_count") + 1)
+    """Count a person's view of a guide towards "most used" (crawlers are not counted): buffered in GUIDE_VIEWS, no
+    SQL on most views. Inside a transaction (a test, a write) it is one UPDATE at once: a buffered view could outlive
+    a rollback of the rows it names."""
+    if BOT_USER_AGENT.search(user_agent):
+        return
+    if _in_transaction():
+        add_views({item.pk: 1})
+    else:
+        GUIDE_VIEWS.add(item.pk)
+
+
+def guide_cache_key(version: ItemVersion) -> str:
+    """Where the rendered guide of a published version is cached: per version, its last change and the language
+    (a published version changes only by being superseded or retired, which changes the item's version)."""
+    return f"catalog:guide:{version.pk}:{version.updated_at.timestamp():.6f}:{get_language()}"
 
 
 def guide_version(item: ImplementationItem) -> ItemVersion:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import DatabaseError
 from django.utils import translation
 
+from tongban.catalog import portal
 from tongban.catalog.models import Favourite, ImplementationItem, ItemType, Theme
 from tongban.catalog.portal import valid_in_region
 from tongban.catalog.tests.portal_fixtures import (  # noqa: F401 — fixtures
@@ -216,13 +218,88 @@ def test_guide_shows_every_section_and_counts_the_visit(client, catalogue):
 @pytest.mark.django_db
 def test_guide_query_count_is_constant_and_bots_do_not_count(client, catalogue, people, django_assert_num_queries):
     food, allowance = catalogue["food"], catalogue["allowance"]
-    # region, item, version, materials, fees, faqs, themes, use_count update (anonymous: no favourite lookup).
+    # First view of a version: region, item, version, materials, fees, faqs, themes, use_count (inside the test's
+    # transaction the view is written at once; see test_guide_views_are_written_together_outside_a_transaction).
     with django_assert_num_queries(8):
         client.get(f"/services/items/{food.code}/")
     with django_assert_num_queries(8):
         client.get(f"/services/items/{allowance.code}/")
-    client.get(f"/services/items/{food.code}/", HTTP_USER_AGENT="Baiduspider/2.0")
-    assert ImplementationItem.objects.get(pk=food.pk).use_count == 1
+    # Then the rendered guide comes from the cache: region, item, use_count (anonymous: no favourite lookup).
+    with django_assert_num_queries(3):
+        client.get(f"/services/items/{food.code}/")
+    with django_assert_num_queries(2):  # a crawler's view is not counted
+        assert client.get(f"/services/items/{food.code}/", HTTP_USER_AGENT="Baiduspider/2.0").status_code == 200
+    assert ImplementationItem.objects.get(pk=food.pk).use_count == 2
+
+
+@pytest.mark.django_db
+def test_a_cached_guide_is_the_same_page_and_follows_the_language(client, catalogue):
+    food = catalogue["food"]
+    first = client.get(f"/services/items/{food.code}/").content.decode()
+    second = client.get(f"/services/items/{food.code}/").content.decode()
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert csrf.sub("", first) == csrf.sub("", second)
+    assert "全县通办（桐庐县）" in second and "常见问题" in second
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/services/items/{food.code}/").content.decode()
+    assert "Basic information" in english and "基本信息</h2>" not in english
+
+
+@pytest.mark.django_db
+def test_a_new_published_version_is_shown_at_once(client, catalogue, people):
+    from tongban.catalog import services
+    from tongban.catalog.tests.lifecycle_fixtures import published
+
+    food = catalogue["food"]
+    assert "桐庐县政务服务中心二楼市场监管窗口" in client.get(f"/services/items/{food.code}/").content.decode()
+    draft = services.version_new_draft(actor=people["editor"], item=food)
+    services.version_update(actor=people["editor"], version=draft, place="桐庐县政务服务中心三楼")
+    published(food, people["editor"], people["reviewer"], version=draft)
+    page = client.get(f"/services/items/{food.code}/").content.decode()
+    assert "桐庐县政务服务中心三楼" in page and "二楼市场监管窗口" not in page
+
+
+@pytest.mark.django_db
+def test_guide_views_are_written_together_outside_a_transaction(
+    client, catalogue, monkeypatch, django_assert_num_queries
+):
+    """In production a view is counted in the process and written with the others at most every 30 seconds."""
+    food, allowance = catalogue["food"], catalogue["allowance"]
+    now = [1000.0]
+    counter = portal.GuideViewCounter(flush_every=30, clock=lambda: now[0])
+    monkeypatch.setattr(portal, "GUIDE_VIEWS", counter)
+    monkeypatch.setattr(portal, "_in_transaction", lambda: False)
+    for code in (food.code, food.code, allowance.code):
+        client.get(f"/services/items/{code}/")
+    with django_assert_num_queries(2):  # region, item: the view itself writes nothing
+        client.get(f"/services/items/{food.code}/")
+    assert counter.pending() == {food.pk: 3, allowance.pk: 1}
+    assert ImplementationItem.objects.get(pk=food.pk).use_count == 0
+    now[0] += 30
+    with django_assert_num_queries(3):  # the view that finds 30 seconds passed writes every pending view: one UPDATE
+        client.get(f"/services/items/{allowance.code}/")
+    assert counter.pending() == {}
+    counts = dict(ImplementationItem.objects.filter(pk__in=[food.pk, allowance.pk]).values_list("pk", "use_count"))
+    assert counts == {food.pk: 3, allowance.pk: 2}
+    assert counter.flush() == 0  # nothing pending: no statement
+
+
+@pytest.mark.django_db
+def test_a_failed_write_keeps_the_views_for_the_next_flush(catalogue, monkeypatch):
+    food = catalogue["food"]
+    counter = portal.GuideViewCounter(flush_every=3600)
+    counter.add(food.pk)
+    counter.add(food.pk)
+
+    def broken(views):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(portal, "add_views", broken)
+    assert counter.flush() == 0
+    assert counter.pending() == {food.pk: 2}
+    monkeypatch.undo()
+    assert counter.flush() == 2
+    assert ImplementationItem.objects.get(pk=food.pk).use_count == 2
 
 
 @pytest.mark.django_db
