@@ -236,12 +236,14 @@ class LookupForm(forms.Form):
         required=False,
         max_length=16,
         help_text=gettext_lazy("办件回执上的 6 位数字"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-short"}),
     )
     id_number = forms.CharField(
         label=gettext_lazy("或：申请人证件号码"),
         required=False,
         max_length=32,
         help_text=gettext_lazy("身份证号码或统一社会信用代码"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input-medium"}),
     )
 
     def clean(self):
