@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from bench.scenarios_cases import CASE_SCENARIOS
+
 CEILING_PREFIX = "/__bench__/"
 
 
@@ -88,8 +90,6 @@ CATALOG_SCENARIOS = (
 )
 
 
-from bench.scenarios_cases import CASE_SCENARIOS  # noqa: E402 (it builds on Scenario above)
-
 SCENARIOS: dict[str, Scenario] = {
     scenario.name: scenario
     for scenario in (
@@ -97,7 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(name="healthz", path="/healthz", description="存活探针 / liveness probe (SELECT 1)"),
         Scenario(name="api-regions", path="/api/v1/core/regions", description="区划列表 API / regions list API"),
         *CATALOG_SCENARIOS,
-        *CASE_SCENARIOS,
+        *(Scenario(**fields) for fields in CASE_SCENARIOS),
         CEILING_CONSTANT,
         CEILING_INSERT,
     )

@@ -22,8 +22,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bench.scenarios import Scenario
+if TYPE_CHECKING:
+    from bench.scenarios import Scenario
 
 SOLE_TRADER = "11330122002500017D4000117031000"  # demo county's 个体工商户设立登记: 3 required materials, persons
 SUBMITTER_PREFIX = "bench_s"
@@ -32,45 +34,46 @@ CLERK = "reviewer_sun"  # the demo county market regulation bureau's pre-review 
 LOOKUP_LIMIT_NEEDED = 1_000_000  # the per-IP lookup limit must not turn the bench into a stream of 429s
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
+# The fields of bench.scenarios.Scenario (built there, so this module imports nothing of the bench's).
 CASE_SCENARIOS = (
-    Scenario(
-        name="case-submit",
-        path="/api/v1/cases",
-        method="POST",
-        prepare="submit",
-        description="提交申请 API：表单 + 3 份已上传材料，每次新的 Idempotency-Key，会话登录 / "
+    {
+        "name": "case-submit",
+        "path": "/api/v1/cases",
+        "method": "POST",
+        "prepare": "submit",
+        "description": "提交申请 API：表单 + 3 份已上传材料，每次新的 Idempotency-Key，会话登录 / "
         "submit an application (answers + 3 uploaded materials), new Idempotency-Key each time, session",
-    ),
-    Scenario(
-        name="my-cases",
-        path="/cases/mine/",
-        prepare="my-cases-page",
-        description="我的办件页（约 50 件的申请人）/ 我的办件 page of a person with ~50 cases",
-    ),
-    Scenario(
-        name="my-cases-api",
-        path="/api/v1/cases/mine",
-        prepare="my-cases-api",
-        description="我的办件 API（约 50 件，会话登录）/ my cases API, ~50 cases, session",
-    ),
-    Scenario(
-        name="clerk-worklist",
-        path="/workbench/cases/?list=pre_review",
-        prepare="worklist-page",
-        description="预审工作台 待预审 / pre-review worklist page of reviewer_sun",
-    ),
-    Scenario(
-        name="clerk-worklist-api",
-        path="/api/v1/cases/worklist?list=pre_review",
-        prepare="worklist-api",
-        description="预审清单 API 待预审 / pre-review worklist API of reviewer_sun",
-    ),
-    Scenario(
-        name="case-lookup",
-        path="/api/v1/cases/lookup",
-        prepare="lookup",
-        description="免登录进度查询：办件编号 + 查询密码 / anonymous lookup by number and query code",
-    ),
+    },
+    {
+        "name": "my-cases",
+        "path": "/cases/mine/",
+        "prepare": "my-cases-page",
+        "description": "我的办件页（约 50 件的申请人）/ 我的办件 page of a person with ~50 cases",
+    },
+    {
+        "name": "my-cases-api",
+        "path": "/api/v1/cases/mine",
+        "prepare": "my-cases-api",
+        "description": "我的办件 API（约 50 件，会话登录）/ my cases API, ~50 cases, session",
+    },
+    {
+        "name": "clerk-worklist",
+        "path": "/workbench/cases/?list=pre_review",
+        "prepare": "worklist-page",
+        "description": "预审工作台 待预审 / pre-review worklist page of reviewer_sun",
+    },
+    {
+        "name": "clerk-worklist-api",
+        "path": "/api/v1/cases/worklist?list=pre_review",
+        "prepare": "worklist-api",
+        "description": "预审清单 API 待预审 / pre-review worklist API of reviewer_sun",
+    },
+    {
+        "name": "case-lookup",
+        "path": "/api/v1/cases/lookup",
+        "prepare": "lookup",
+        "description": "免登录进度查询：办件编号 + 查询密码 / anonymous lookup by number and query code",
+    },
 )
 
 
@@ -114,11 +117,15 @@ def _session_headers(user) -> dict[str, str]:
     from django.test import RequestFactory
     from django.utils.crypto import get_random_string
 
+    from tongban.accounts.second_factor import second_factor_required
     from tongban.accounts.signin import session_start
+    from tongban.accounts.views_staff import VERIFIED
 
     request = RequestFactory().post("/accounts/sign-in/", REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT="tongban-bench")
     SessionMiddleware(lambda _request: None).process_request(request)
     session_start(request, user, method="password")
+    if second_factor_required(user):
+        request.session[VERIFIED] = True  # as the dynamic-code step marks a staff session (views_staff)
     request.session.save()
     csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
     cookie = f"{settings.SESSION_COOKIE_NAME}={request.session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
@@ -277,7 +284,7 @@ def main(argv: list[str]) -> int:
     """`python -m bench.scenarios_cases prepare <name> --clients N --out FILE` (run by the bench runner)."""
     parser = argparse.ArgumentParser(prog="python -m bench.scenarios_cases")
     parser.add_argument("action", choices=["prepare"])
-    parser.add_argument("name", choices=sorted({scenario.prepare for scenario in CASE_SCENARIOS}))
+    parser.add_argument("name", choices=sorted({scenario["prepare"] for scenario in CASE_SCENARIOS}))
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
