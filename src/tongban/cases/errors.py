@@ -45,3 +45,5 @@ class CaseError(ErrorCode):
     WORKLIST_UNKNOWN = 400, _("没有这个工作清单：可选 pre_review（待预审）、supplement（待补正）、due_soon（即将超期）")
     # Documents (cases/document_files.py)
     DOCUMENT_UNAVAILABLE = 503, _("文书暂时无法生成，请稍后再下载；您的办件不受影响")
+    # Online application (cases/views_apply.py)
+    ONLINE_NOT_OFFERED = 409, _("该事项暂不支持网上申请，请带齐材料到办理地点办理")

@@ -91,7 +91,7 @@ def test_start_requires_sign_in_and_comes_back(client, food_item):
 
 
 def test_start_page_says_what_you_need_and_how_long(li_client, food_item, django_assert_num_queries):
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = li_client.get(_start_url(food_item))
     assert response.status_code == 200
     text = _text(response)
@@ -119,7 +119,7 @@ def test_a_person_below_the_level_is_told_to_verify_and_nothing_starts(client, f
     assert "开始申请" not in page
 
     response = _start(client, food_item)  # a hand-made post is refused just the same
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "该事项要求实名等级 L2，请先完成实名核验" in _text(response)
     assert Case.objects.count() == 0
     assert _refusals(zhang) == [
@@ -130,6 +130,15 @@ def test_a_person_below_the_level_is_told_to_verify_and_nothing_starts(client, f
             "applicant": "self",
         }
     ]
+
+
+def test_an_item_not_offered_online_cannot_be_started_online(li_client, food_item, applicants):
+    ItemVersion.objects.filter(pk=food_item.published_version_id).update(handling_forms=["window"])
+    page = _text(li_client.get(_start_url(food_item)))
+    assert "该事项暂不支持网上申请，请带齐材料到办理地点办理" in page and "开始申请" not in page
+    response = _start(li_client, food_item)
+    assert response.status_code == 409 and Case.objects.count() == 0
+    assert _refusals(applicants["li"])[0]["refused"] == "cases.online_not_offered"
 
 
 def test_start_opens_a_draft_prefilled_from_the_profile(li_client, food_item, applicants):
@@ -162,7 +171,7 @@ def test_an_agent_outside_their_scope_cannot_start_for_the_enterprise(client, fo
     assert "您的经办授权不包含该事项，请联系企业法定代表人" in page
 
     response = _start(client, food_item, f"enterprise-{firm.pk}")
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "您的经办授权不包含该事项，请联系企业法定代表人" in _text(response)
     assert Case.objects.count() == 0 and SESSION_KEY not in client.session
     assert _refusals(wu)[0]["refused"] == "accounts.agent_out_of_scope"
@@ -275,7 +284,7 @@ def test_someone_elses_draft_is_not_found(client, food_item, applicants):
 def test_form_page_query_count(li_client, food_item, applicants, django_assert_num_queries):
     _start(li_client, food_item)
     case = _draft_of(applicants["li"])
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert li_client.get(_page_url(case, 1)).status_code == 200
 
 
@@ -352,7 +361,7 @@ def test_continue_with_materials_missing_lists_each(li_client, draft):
 
 def test_materials_page_query_count(li_client, draft, django_assert_num_queries):
     _provide_materials(li_client, draft)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert li_client.get(reverse("cases-apply:materials", args=[draft.public_id])).status_code == 200
 
 
@@ -369,7 +378,7 @@ def test_check_answers_lists_everything_with_change_links(li_client, draft, djan
     assert li_client.post(reverse("cases-apply:materials", args=[draft.public_id]), {"action": "continue"})[
         "Location"
     ] == reverse("cases-apply:check", args=[draft.public_id])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = li_client.get(reverse("cases-apply:check", args=[draft.public_id]))
     text = _text(response)
     assert "<dt>店铺名称</dt> <dd>李记小面馆</dd>" in text
