@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tongban.cases.models import Case, CaseDocument, DocumentKind, SupplementRequest
 from tongban.core import outbox
-from tongban.core.models import Organisation
+from tongban.core.models import Organisation, RegionLevel
 from tongban.core.numbering import next_serial
 
 RENDER_TOPIC = "cases.render_document"
@@ -59,3 +59,27 @@ def document_issue(
     )
     outbox.enqueue(RENDER_TOPIC, {"document": document.pk})
     return document
+
+
+def _government_region(organisation: Organisation):
+    """The county-or-higher region whose people's government is at the organisation's level.
+
+    A township's own acts are reviewed by the county government above it, so town and village regions walk up.
+    """
+    region = organisation.region
+    while region is not None and region.level > RegionLevel.COUNTY:
+        region = region.parent
+    return region
+
+
+def reconsideration_body(organisation: Organisation) -> str:
+    """The administrative reconsideration body for a department's act: the people's government at the same level
+    (行政复议法 2023 第二十四条), e.g. 桐庐县人民政府; a city's district carries the city's name
+    (杭州市西湖区人民政府)."""
+    region = _government_region(organisation)
+    if region is None:
+        return "有管辖权的行政复议机关"
+    name = region.name
+    if region.level == RegionLevel.COUNTY and name.endswith("区") and region.parent is not None:
+        name = f"{region.parent.name}{name}"
+    return f"{name}人民政府"

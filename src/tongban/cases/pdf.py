@@ -30,8 +30,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from tongban.cases.documents import reconsideration_body
 from tongban.cases.models import CaseDocument, DocumentKind
-from tongban.core.models import Organisation, RegionLevel
 
 FONT_NAME = "TongbanCJK"
 # TrueType CJK fonts looked for by path, most preferred first (Debian/Ubuntu, then other common places).
@@ -115,30 +115,6 @@ def chinese_datetime(value: str) -> str:
     """ "2026-03-02 09:15" → 2026年3月2日 09:15."""
     day, _, time = value.partition(" ")
     return f"{chinese_date(day)} {time}".strip()
-
-
-def _government_region(organisation: Organisation):
-    """The county-or-higher region whose people's government is at the organisation's level.
-
-    A township's own acts are reviewed by the county government above it, so town and village regions walk up.
-    """
-    region = organisation.region
-    while region is not None and region.level > RegionLevel.COUNTY:
-        region = region.parent
-    return region
-
-
-def reconsideration_body(organisation: Organisation) -> str:
-    """The administrative reconsideration body for a department's act: the people's government at the same level
-    (行政复议法 2023 第二十四条), e.g. 桐庐县人民政府; a city's district carries the city's name
-    (杭州市西湖区人民政府)."""
-    region = _government_region(organisation)
-    if region is None:
-        return "有管辖权的行政复议机关"
-    name = region.name
-    if region.level == RegionLevel.COUNTY and name.endswith("区") and region.parent is not None:
-        name = f"{region.parent.name}{name}"
-    return f"{name}人民政府"
 
 
 def remedies_sentence(body: str) -> str:

@@ -526,7 +526,13 @@ def case_refuse(*, actor: User, case: Case, expected_version: int | None, reason
     documents.document_issue(
         case=case,
         kind=DocumentKind.REFUSAL,
-        data={"item": case.version.name, "applicant": case.applicant_name, "reasons": reasons},
+        data={
+            "item": case.version.name,
+            "applicant": case.applicant_name,
+            "received_at": timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M"),
+            "reasons": reasons,
+            "reconsideration_body": documents.reconsideration_body(case.organisation),
+        },
     )
     _audit(actor, "cases.case.refuse", case, before, reasons=reasons)
     _tell(

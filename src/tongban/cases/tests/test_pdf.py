@@ -15,7 +15,7 @@ import subprocess
 import pytest
 from django.utils import timezone
 
-from tongban.cases import pdf, services
+from tongban.cases import documents, pdf, services
 from tongban.cases.models import Case, CaseDocument, DocumentKind
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import submitted_case
@@ -168,12 +168,12 @@ def _org(name: str, region: Region | None, key: int, kind=OrganisationKind.DEPAR
 
 def test_reconsideration_body_is_the_government_at_the_same_level(county):
     core_services.region_create(actor=None, code="330106", name="西湖区")
-    assert pdf.reconsideration_body(county["amr"]) == "桐庐县人民政府"
-    assert pdf.reconsideration_body(county["town_hall"]) == "桐庐县人民政府"  # a township's acts go to the county
-    assert pdf.reconsideration_body(_org("杭州市西湖区市场监督管理局", Region.objects.get(code="330106"), 11)) == (
-        "杭州市西湖区人民政府"
-    )
-    assert pdf.reconsideration_body(_org("杭州市市场监督管理局", Region.objects.get(code="330100"), 12)) == (
+    assert documents.reconsideration_body(county["amr"]) == "桐庐县人民政府"
+    assert documents.reconsideration_body(county["town_hall"]) == "桐庐县人民政府"  # a township's acts go to the county
+    assert documents.reconsideration_body(
+        _org("杭州市西湖区市场监督管理局", Region.objects.get(code="330106"), 11)
+    ) == ("杭州市西湖区人民政府")
+    assert documents.reconsideration_body(_org("杭州市市场监督管理局", Region.objects.get(code="330100"), 12)) == (
         "杭州市人民政府"
     )
 

@@ -54,7 +54,7 @@ def test_list_shows_own_messages_newest_first_with_unread_marked(client, applica
     message(sun, "别人的消息")
     signed_in(client, li)
     client.get(LIST)  # warm the session and the middleware's lookups
-    with django_assert_num_queries(5):  # session, user, the shell's region, count, page
+    with django_assert_num_queries(6):  # session, user, the shell's region, header unread count, count, page
         response = client.get(LIST)
     assert response.status_code == 200
     assert titles(response) == ["最新的消息", "较早的消息"]
