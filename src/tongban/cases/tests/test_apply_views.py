@@ -476,3 +476,56 @@ def test_a_person_whose_level_dropped_cannot_submit(li_client, food_item, applic
 
 def test_the_schema_is_the_items(food_item):
     assert food_item.published_version.form_schema == FORM_SCHEMA
+
+
+WIDGET_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "opened_on": {"type": "string", "format": "date", "title": "开业日期"},
+        "kind": {"type": "string", "enum": ["个体工商户", "企业"], "title": "经营者类型"},
+        "chain": {"type": "boolean", "title": "是否连锁经营"},
+        "staff": {"type": "integer", "title": "从业人数", "minimum": 1},
+        "notes": {"type": "string", "maxLength": 500, "title": "情况说明"},
+    },
+    "required": ["opened_on", "kind", "chain", "staff"],
+}
+
+
+def test_every_kind_of_field_renders_validates_and_keeps_its_value(li_client, food_item, applicants):
+    ItemVersion.objects.filter(pk=food_item.published_version_id).update(
+        form_schema=WIDGET_SCHEMA,
+        form_ui={"pages": [{"title": "经营情况", "fields": list(WIDGET_SCHEMA["properties"])}]},
+    )
+    _start(li_client, food_item)
+    case = _draft_of(applicants["li"])
+    text = _text(li_client.get(_page_url(case, 1)))
+    assert '<input type="date" id="field-opened_on" name="opened_on" value=""' in text
+    assert '<input type="radio" name="kind" id="field-kind" value="个体工商户">' in text
+    assert '<input type="radio" name="chain" id="field-chain-2" value="false">' in text
+    assert 'inputmode="numeric" id="field-staff"' in text
+    assert '<textarea id="field-notes" name="notes" rows="5" maxlength="500">' in text
+    assert "情况说明（选填）" in text
+
+    posted = {"opened_on": "2026-13-01", "kind": "企业", "chain": "true", "staff": "0", "notes": "临街"}
+    response = li_client.post(_page_url(case, 1), posted)
+    text = _text(response)
+    assert response.status_code == 400
+    assert '<li><a href="#field-opened_on">请输入正确的日期，例如 2026-03-01</a></li>' in text
+    assert '<li><a href="#field-staff">从业人数不能小于 1</a></li>' in text
+    assert 'id="field-kind-2" value="企业" checked>' in text and 'id="field-chain" value="true" checked>' in text
+    assert ">临街</textarea>" in text
+
+    posted.update(opened_on="2026-03-01", staff="3")
+    assert li_client.post(_page_url(case, 1), posted)["Location"] == reverse(
+        "cases-apply:materials", args=[case.public_id]
+    )
+    case.refresh_from_db()
+    assert case.form_data == {
+        "opened_on": "2026-03-01",
+        "kind": "企业",
+        "chain": True,
+        "staff": 3,
+        "notes": "临街",
+    }
+    check = _text(li_client.get(reverse("cases-apply:check", args=[case.public_id])))
+    assert "<dt>是否连锁经营</dt> <dd>是</dd>" in check and "<dt>从业人数</dt> <dd>3</dd>" in check
