@@ -239,6 +239,7 @@ OAUTH2_PROVIDER = {
         "realname": _("实名等级"),
         "staff": _("工作人员所在机构和岗位角色"),
         "identity:read": _("查询已核验的身份信息（系统间接口）"),
+        "cases": _("代您上传材料、提交申请并查看您的办件进度"),
     },
     "DEFAULT_SCOPES": ["openid"],
     "PKCE_REQUIRED": True,

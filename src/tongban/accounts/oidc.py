@@ -37,7 +37,7 @@ from tongban.core.errors import DomainError
 from tongban.core.pii import mask_id_number
 
 # Scopes a department system may ask a person for (authorization code flow).
-IDENTITY_SCOPES = ("openid", "profile", "phone", "realname", "staff")
+IDENTITY_SCOPES = ("openid", "profile", "phone", "realname", "staff", "cases")
 # Scopes a machine client may hold (client credentials flow).
 API_SCOPES = ("identity:read",)
 
@@ -63,6 +63,11 @@ SCOPE_DISCLOSURES = {
         _("您的实名核验等级（L1 手机号注册、L2 在线核验、L3 现场核验）和隐去中间位数的证件号码"),
     ),
     "staff": ScopeDisclosure("staff", _("工作人员身份"), _("您所在的机构和岗位角色（仅工作人员账号）")),
+    "cases": ScopeDisclosure(
+        "cases",
+        _("代您办事"),
+        _("以您的名义上传申请材料、提交办事申请，并查看您的办件进度和文书；不能代您撤回申请"),
+    ),
 }
 
 # Which scope releases each claim (DOT reads this name); the discovery document lists these claims.

@@ -107,7 +107,15 @@ def test_discovery_names_the_site_root_as_issuer_and_only_what_the_provider_acce
     assert provider["code_challenge_methods_supported"] == ["S256"]
     assert provider["id_token_signing_alg_values_supported"][0] == "RS256"
     assert provider["subject_types_supported"] == ["public"]
-    assert set(provider["scopes_supported"]) == {"openid", "profile", "phone", "realname", "staff", "identity:read"}
+    assert set(provider["scopes_supported"]) == {
+        "openid",
+        "profile",
+        "phone",
+        "realname",
+        "staff",
+        "identity:read",
+        "cases",
+    }
     assert set(provider["claims_supported"]) == {
         "sub",
         "name",
