@@ -14,11 +14,10 @@ axe finds nothing serious or critical on the workbench and counter pages.
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from tongban.accounts.models import RealNameLevel, UserKind
+from tongban.accounts.models import RealNameLevel
 from tongban.cases.models import Case, CaseStatus, Channel
+from tongban.cases.tests.e2e.conftest import serious, signed_in_page
 from tongban.cases.tests.fixtures import (  # noqa: F401 — fixtures
     PDF_BYTES,
     applicants,
@@ -27,33 +26,12 @@ from tongban.cases.tests.fixtures import (  # noqa: F401 — fixtures
     food_item,
     submitted_case,
 )
-from tongban.core.tests.e2e.conftest import DESKTOP
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
     pytest.mark.urls("tongban.cases.tests.urls_workbench_for_tests"),
 ]
-
-
-def _serious(violations: list[str]) -> list[str]:
-    return [v for v in violations if "(serious)" in v or "(critical)" in v]
-
-
-def _signed_in_page(open_page, live_server, user):
-    """A browser signed in as `user`; a member of staff has passed the second factor (as the dynamic-code page leaves
-    the session)."""
-    client = Client()
-    client.force_login(user)
-    if user.kind == UserKind.STAFF:
-        session = client.session
-        session["second_factor_verified"] = True
-        session.save()
-    page = open_page(viewport=DESKTOP)
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.session.session_key, "url": live_server.url}]
-    )
-    return page
 
 
 def test_a_clerk_asks_for_a_supplement_the_person_supplements_the_clerk_accepts(
@@ -64,24 +42,24 @@ def test_a_clerk_asks_for_a_supplement_the_person_supplements_the_clerk_accepts(
     signed = tmp_path / "签字版申请书.pdf"
     signed.write_bytes(PDF_BYTES + b"signed")
 
-    clerk = _signed_in_page(open_page, live_server, crew["amr_clerk"])
+    clerk = signed_in_page(open_page, live_server, crew["amr_clerk"])
     c = clerk.page
     clerk.goto("/workbench/cases/")
     assert c.locator("h1").inner_text() == "待预审"
-    assert _serious(clerk.axe_violations()) == []
+    assert serious(clerk.axe_violations()) == []
     c.get_by_role("link", name=case.number).click()
     assert c.locator("h1").inner_text() == "食品经营许可"
     assert c.get_by_text("李建国（自然人）").is_visible()
-    assert _serious(clerk.axe_violations()) == []
+    assert serious(clerk.axe_violations()) == []
     c.get_by_role("link", name="一次性告知补正").click()
-    assert _serious(clerk.axe_violations()) == []
+    assert serious(clerk.axe_violations()) == []
     c.get_by_label("食品经营许可申请书", exact=True).check()
     c.get_by_label("“食品经营许可申请书”的问题").fill("申请人未签字")
     c.get_by_role("button", name="出具补正材料通知书").click()
     assert c.get_by_text("补正材料通知书已出具").is_visible()
     assert c.locator(".key-facts").get_by_text("待补正").is_visible()
 
-    person = _signed_in_page(open_page, live_server, li)
+    person = signed_in_page(open_page, live_server, li)
     p = person.page
     person.goto(f"/cases/mine/{case.public_id}/supplement/")
     assert p.get_by_text("申请人未签字").is_visible()
@@ -108,19 +86,19 @@ def test_a_walk_in_at_another_towns_hall_reaches_the_county_bureau(
     scan = tmp_path / "申请书扫描件.pdf"
     scan.write_bytes(PDF_BYTES + b"scanned at the counter")
 
-    window_clerk = _signed_in_page(open_page, live_server, crew["town_clerk"])
+    window_clerk = signed_in_page(open_page, live_server, crew["town_clerk"])
     w = window_clerk.page
     window_clerk.goto("/workbench/cases/counter/")
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_label("富春江镇便民服务中心 · 01 综合受理窗口").check()
     w.get_by_role("button", name="在此窗口收件").click()
     w.get_by_label("事项名称或实施编码").fill("食品经营")
     w.get_by_role("button", name="查找").click()
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_role("link", name="食品经营许可").click()
     w.get_by_label("手机号码").fill("13805710003")
     w.get_by_label("已现场核验到场人员的身份证原件").check()
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_role("button", name="开始填写申请").click()
 
     assert w.locator("h1").inner_text() == "填写申请表：食品经营许可"
@@ -129,7 +107,7 @@ def test_a_walk_in_at_another_towns_hall_reaches_the_county_bureau(
     w.get_by_label("经营面积（平方米）").fill("38")
     w.get_by_label("热食类食品制售").check()
     w.get_by_label("联系电话").fill("13805710003")
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_role("button", name="保存并继续").click()
 
     w.get_by_label("上传“食品经营许可申请书”的扫描件").set_input_files(str(scan))
@@ -138,22 +116,22 @@ def test_a_walk_in_at_another_towns_hall_reaches_the_county_bureau(
         w.get_by_role("button", name=f"已收取纸质材料 {name}").click()
     w.get_by_role("button", name="容缺后补 食品安全管理制度文本").click()
     assert w.get_by_text("申请书扫描件.pdf").is_visible()
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_role("link", name="下一步：核对并提交").click()
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     w.get_by_role("button", name="提交申请").click()
 
     assert w.locator("h1").inner_text() == "办件回执"
     case = Case.objects.get(channel=Channel.WINDOW)
     assert w.get_by_text(case.number).is_visible() and w.get_by_text(case.query_code, exact=True).is_visible()
     assert w.get_by_text("桐庐县市场监督管理局").is_visible()
-    assert _serious(window_clerk.axe_violations()) == []
+    assert serious(window_clerk.axe_violations()) == []
     assert case.status == CaseStatus.RECEIVED and case.identity_checked
     assert case.accepting_hall == county["town_hall"] and case.organisation == county["amr"]
     applicants["li"].refresh_from_db()
     assert applicants["li"].real_name_level == RealNameLevel.L3
 
-    bureau = _signed_in_page(open_page, live_server, crew["amr_clerk"])
+    bureau = signed_in_page(open_page, live_server, crew["amr_clerk"])
     b = bureau.page
     bureau.goto("/workbench/cases/")
     row = b.get_by_role("row").filter(has_text=case.number)
