@@ -213,6 +213,9 @@ def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header(""
     不会重复立案。以企业身份申请时在 enterprise 中给出企业账号 id。"""
     key = _idempotency_key(idempotency_key)
     person = _caller(request)
+    replayed = services.case_for_idempotency_key(person, key)
+    if replayed is not None:  # before any other check: a replay after the item was retired still gets its case
+        return Status(200, _created(_for_response(replayed)))
     identity = _identity(request, payload.enterprise)
     item = access_published_item(payload.item.strip())
     case, created = services.case_submit_new(
@@ -223,8 +226,11 @@ def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header(""
         materials=[row.dict() for row in payload.materials],
         idempotency_key=key,
     )
-    case = Case.objects.select_related("item", "version", "organisation").get(pk=case.pk)
-    return Status(201 if created else 200, _created(case))
+    return Status(201 if created else 200, _created(_for_response(case)))
+
+
+def _for_response(case: Case) -> Case:
+    return Case.objects.select_related("item", "version", "organisation").get(pk=case.pk)
 
 
 # --- Following ----------------------------------------------------------------------------------------------------

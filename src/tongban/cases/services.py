@@ -414,7 +414,7 @@ def case_submit_new(
     `materials` are {"material": id, "provision": …, "upload": id?, "reference": ""}. Nothing is saved when any part
     is wrong; a concurrent duplicate loses on the unique (submitted_by, idempotency_key) and gets the winner's case.
     """
-    existing = _case_for_key(actor, idempotency_key)
+    existing = case_for_idempotency_key(actor, idempotency_key)
     if existing is not None:
         return existing, False
     try:
@@ -433,13 +433,14 @@ def case_submit_new(
                 )
             return case_submit(actor=actor, case=case, idempotency_key=idempotency_key), True
     except IntegrityError:
-        existing = _case_for_key(actor, idempotency_key)
+        existing = case_for_idempotency_key(actor, idempotency_key)
         if existing is None:
             raise
         return existing, False
 
 
-def _case_for_key(actor: User, key: str) -> Case | None:
+def case_for_idempotency_key(actor: User, key: str) -> Case | None:
+    """The case this person already submitted with this key, if any (a replay answers with it, whatever changed)."""
     return Case.objects.filter(submitted_by=actor, idempotency_key=key).exclude(status=CaseStatus.DRAFT).first()
 
 

@@ -17,6 +17,7 @@ from tongban.cases import selectors, services
 from tongban.cases.models import Case, CaseStatus, Upload
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import GOOD_ANSWERS, PDF_BYTES, stored_upload, submitted_case
+from tongban.catalog import services as catalog_services
 from tongban.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -223,6 +224,18 @@ def test_create_for_an_enterprise_within_and_outside_the_agents_scope(client, fo
     )
     assert response.status_code == 403 and response.json()["code"] == "accounts.acting_not_allowed"
     assert Case.objects.count() == 1
+
+
+def test_a_replay_after_the_item_was_retired_still_returns_the_case(client, food_item, applicants, crew):
+    li = applicants["li"]
+    headers = {**bearer(li), "Idempotency-Key": "order-2026-0002"}
+    payload = application(li, food_item)
+    first = client.post(CASES, payload, content_type="application/json", headers=headers)
+    catalog_services.item_retire(actor=crew["catreviewer"], item=food_item, reason="职能调整")
+    replay = client.post(CASES, payload, content_type="application/json", headers=headers)
+    assert (first.status_code, replay.status_code) == (201, 200) and replay.json() == first.json()
+    fresh = client.post(CASES, payload, content_type="application/json", headers={**headers, "Idempotency-Key": "new"})
+    assert fresh.status_code == 404 and submitted() == 1
 
 
 def test_create_for_an_unpublished_item_is_404(client, food_item, applicants):
