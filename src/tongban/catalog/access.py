@@ -8,7 +8,7 @@ whose edit of it is in the audit log) may never approve, return or publish it. A
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import organisations_where, staff_has_role
 from tongban.accounts.models import StaffRole
@@ -140,3 +140,14 @@ def review_queue(user) -> QuerySet[ItemVersion]:
     organisations = organisations_where(user, StaffRole.CATALOGUE_REVIEWER)
     versions = _versions().filter(status__in=AWAITING_REVIEW, item__organisation__in=organisations)
     return versions.exclude(author_id=getattr(user, "pk", None)).order_by("submitted_at", "pk")
+
+
+def retirable_items(user, q: str = "") -> QuerySet[ImplementationItem]:
+    """Published items this catalogue reviewer may retire (取消), by code; `q` narrows them to a name or code containing
+    it. One query (the paginator adds a count)."""
+    organisations = organisations_where(user, StaffRole.CATALOGUE_REVIEWER)
+    items = _items().filter(organisation__in=organisations, published_version__isnull=False)
+    q = q.strip()
+    if q:
+        items = items.filter(Q(code__icontains=q) | Q(published_version__name__icontains=q))
+    return items.order_by("code")

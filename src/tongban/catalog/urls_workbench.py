@@ -37,6 +37,7 @@ urlpatterns = [
     path("review/<int:version_id>/", views.review_detail, name="review_detail"),
     path("review/<int:version_id>/decide/", views.review_decide, name="review_decide"),
     path("review/<int:version_id>/retire/", views.item_retire, name="item_retire"),
+    path("published/", views.published_items, name="published_items"),
     # Bulk maintenance (批量导入导出, views_transfer.py)
     path("transfer/export/", views_transfer.export, name="transfer_export"),
     path("transfer/import/", views_transfer.import_upload, name="transfer_import"),

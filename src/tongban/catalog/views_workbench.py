@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -654,6 +655,24 @@ def _decide(actor, version: ItemVersion, decision: str, comment: str) -> str:
     return _("已发布，办事指南已对外公布。")
 
 
+PUBLISHED_PER_PAGE = 20
+
+
+@staff_page
+@require_http_methods(["GET"])
+def published_items(request):
+    """已发布事项: the published items a catalogue reviewer covers, searchable by name or code, each with 取消."""
+    if not organisations_where(request.user, StaffRole.CATALOGUE_REVIEWER).exists():
+        raise DomainError(CatalogError.REVIEWER_REQUIRED)
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(access.retirable_items(request.user, q), PUBLISHED_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, TEMPLATES + "published_items.html", {"page": page, "q": q})
+
+
+# Where the retire page returns to: the published list it was opened from, or the version's review page.
+RETIRE_RETURNS = {"published": "catalog_workbench:published_items"}
+
+
 @staff_page
 @require_http_methods(["GET", "POST"])
 def item_retire(request, version_id: int):
@@ -662,10 +681,13 @@ def item_retire(request, version_id: int):
     item = version.item
     if item.published_version_id != version.pk:
         raise DomainError(CatalogError.WRONG_STATUS)
+    back = request.GET.get("back", "")
+    back_url = reverse(RETIRE_RETURNS[back]) if back in RETIRE_RETURNS else ""
     form = wf.RetireForm(*_bound(request)[:1])
     if request.method == "POST" and form.is_valid():
         services.item_retire(actor=request.user, item=item, reason=form.cleaned_data["reason"].strip())
         messages.success(request, _("事项已取消，不再对外公布；历史版本仍保留。"))
-        return redirect("catalog_workbench:review_queue")
-    context = {"version": version, "item": item, "form": form}
+        return redirect(back_url or "catalog_workbench:review_queue")
+    back_url = back_url or reverse("catalog_workbench:review_detail", args=[version.pk])
+    context = {"version": version, "item": item, "form": form, "back_url": back_url}
     return render(request, TEMPLATES + "item_retire.html", context, status=400 if form.errors else 200)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -498,3 +499,116 @@ def test_retire_needs_a_reason_and_confirmation(item, people):
     item.refresh_from_db()
     version.refresh_from_db()
     assert item.published_version_id is None and version.status == "retired"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 已发布事项: the reviewer's list of published items, with 取消
+
+
+def _civil_published(county, people):
+    """高龄津贴发放 of the civil affairs bureau, published by its own editor and reviewer."""
+    basic = services.basic_item_create(
+        actor=people["civil_editor"],
+        source="33",
+        item_type="05",
+        department_code="12",
+        main_number="001",
+        sub_number="000",
+        name="高龄津贴发放",
+        legal_basis="《浙江省高龄津贴发放办法》",
+    )
+    civil = services.item_create(
+        actor=people["civil_editor"], basic_item=basic, organisation=county["civil"], exercise_level="4"
+    )
+    version = complete_draft(
+        civil, people["civil_editor"], name="高龄津贴发放", item_type="05", legal_basis="《浙江省高龄津贴发放办法》"
+    )
+    return published(civil, people["civil_editor"], people["civil_reviewer"], version=version)
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<td><a href="/services/items/[^/]+/">([^<]+)</a></td>', page)
+
+
+def test_published_items_lists_what_the_reviewer_covers_searchable_by_name_or_code(item, people, county):
+    food = published(item, people["editor"], people["reviewer"])
+    civil = _civil_published(county, people)
+    client = signed_in(people["reviewer"])
+    page = client.get(url("published_items")).content.decode()
+    assert _listed(page) == [food.name]
+    assert "共 1 个已发布事项" in page
+    assert f'href="{url("item_retire", food.pk)}?back=published"' in page
+    assert _listed(client.get(url("published_items"), {"q": "经营"}).content.decode()) == [food.name]
+    assert _listed(client.get(url("published_items"), {"q": item.code[-8:]}).content.decode()) == [food.name]
+    empty = client.get(url("published_items"), {"q": "高龄"}).content.decode()
+    assert _listed(empty) == [] and "没有名称或编码包含“高龄”的已发布事项。" in empty
+    assert _listed(signed_in(people["civil_reviewer"]).get(url("published_items")).content.decode()) == [civil.name]
+
+
+def test_published_items_leave_out_drafts_and_retired_items_and_page_by_twenty(item, people, county, monkeypatch):
+    from tongban.catalog import views_workbench
+
+    food = published(item, people["editor"], people["reviewer"])
+    civil = _civil_published(county, people)
+    both = signed_in(people["both"])
+    monkeypatch.setattr(views_workbench, "PUBLISHED_PER_PAGE", 1)
+    # "both" reviews the market regulation bureau only; a grant over the civil bureau shows its item too.
+    account_services.staff_role_grant(
+        actor=None, user=people["both"], organisation=county["civil"], role="catalogue_reviewer"
+    )
+    first, second = both.get(url("published_items")).content.decode(), both.get(url("published_items"), {"page": 2})
+    assert (_listed(first), _listed(second.content.decode())) == ([food.name], [civil.name])
+    assert "第 1 页，共 2 页" in first
+    services.item_retire(actor=people["reviewer"], item=item, reason="合并到其他事项")
+    assert _listed(both.get(url("published_items")).content.decode()) == [civil.name]
+
+
+def test_published_items_run_a_constant_number_of_queries(item, people, county, django_assert_num_queries):
+    published(item, people["editor"], people["reviewer"])
+    client = signed_in(people["reviewer"])
+    client.get(url("published_items"))
+    # session, user, roles, the reviewer check, count, one page (items with organisation, region, basic item and
+    # version), and the shell's two (region, unread notifications): the same for any number of items
+    with django_assert_num_queries(8):
+        client.get(url("published_items"))
+    _civil_published(county, people)
+    with django_assert_num_queries(8):
+        client.get(url("published_items"), {"q": "许可"})
+
+
+def test_published_items_are_refused_to_editors(item, people):
+    published(item, people["editor"], people["reviewer"])
+    assert signed_in(people["editor"]).get(url("published_items")).status_code == 403
+    assert signed_in(people["clerk"]).get(url("published_items")).status_code == 403
+
+
+def test_retire_from_the_published_list_returns_to_it(item, people, county):
+    version = published(item, people["editor"], people["reviewer"])
+    civil = _civil_published(county, people)
+    retire = url("item_retire", version.pk) + "?back=published"
+    client = signed_in(people["reviewer"])
+    page = client.get(retire).content.decode()
+    assert page.count(f'href="{url("published_items")}"') == 2  # 返回 and 不取消，返回
+    before = state()
+    assert client.post(retire, {"reason": "上级取消该事项", "confirm": ""}).status_code == 400
+    assert client.post(retire, {"reason": " ", "confirm": "on"}).status_code == 400
+    for outsider in ("editor", "civil_reviewer", "civil_editor"):
+        response = signed_in(people[outsider]).post(retire, {"reason": "x", "confirm": "on"})
+        assert response.status_code == 403, outsider
+    assert (
+        signed_in(people["reviewer"])
+        .post(url("item_retire", civil.pk) + "?back=published", {"reason": "x", "confirm": "on"})
+        .status_code
+        == 403
+    )
+    assert state() == before
+    response = client.post(retire, {"reason": "上级取消该事项", "confirm": "on"})
+    assert (response.status_code, response["Location"]) == (302, url("published_items"))
+    item.refresh_from_db()
+    version.refresh_from_db()
+    assert item.published_version_id is None and version.status == "retired"
+    entry = AuditEntry.objects.filter(action="item.retire").get()
+    assert (entry.actor_id, entry.after["reason"]) == (people["reviewer"].pk, "上级取消该事项")
+    assert "事项已取消" in client.get(response["Location"]).content.decode()
+    civil.refresh_from_db()
+    assert civil.status == "published"
