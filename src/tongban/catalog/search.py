@@ -35,7 +35,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -769,38 +769,17 @@ def _run(match_sql, match_params, conditions, has_query, limit, offset):
         rows = cursor.fetchall()
     hits, total = [], 0
     facets: dict[str, list[FacetValue]] = {facet[0]: [] for facet in FACETS}
-    for (
-        kind,
-        item_id,
-        code,
-        name,
-        item_type,
-        organisation_id,
-        organisation_name,
-        region_code,
-        region_name,
-        *rest,
-    ) in rows:
-        audience, use_count, score, count = rest
+    # Each row: kind, the Hit's columns up to use_count, score, count (see the SELECT lists of _statement).
+    for kind, *columns, score, count in rows:
         if kind == "hit":
-            region_name = region_name or _facet_label("region", region_code, "")
-            hit = Hit(
-                item_id,
-                code,
-                name,
-                item_type,
-                organisation_id,
-                organisation_name,
-                region_code,
-                region_name,
-                audience,
-                use_count,
-                float(score or 0),
-            )
+            hit = Hit(*columns, float(score or 0))
+            if not hit.region_name:
+                hit = replace(hit, region_name=_facet_label("region", hit.region_code, ""))
             hits.append(hit)
             total = count
         else:
-            facets[kind].append(FacetValue(str(code), _facet_label(kind, str(code), name), count))
+            _none, value, label = columns[:3]
+            facets[kind].append(FacetValue(str(value), _facet_label(kind, str(value), label), count))
     # The SQL's ORDER BY chose the page; this puts it in the same order (and the facet values by frequency).
     hits.sort(key=lambda hit: (-hit.score, hit.name, hit.item_id))
     for values in facets.values():
