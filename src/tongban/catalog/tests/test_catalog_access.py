@@ -6,9 +6,8 @@ from django.contrib.auth.models import AnonymousUser
 from tongban.accounts.models import StaffRole
 from tongban.catalog import access, services
 from tongban.catalog.errors import CatalogError
-from tongban.catalog.models import ExerciseLevel
 from tongban.catalog.tests.lifecycle_fixtures import *  # noqa: F403
-from tongban.catalog.tests.lifecycle_fixtures import complete_draft, published, staff
+from tongban.catalog.tests.lifecycle_fixtures import civil_item_create, complete_draft, published, staff
 from tongban.core.errors import DomainError
 
 
@@ -20,21 +19,7 @@ def refusal(call, *args) -> CatalogError:
 
 @pytest.fixture
 def civil_item(county, people):
-    basic = services.basic_item_create(
-        actor=people["civil_editor"],
-        source="33",
-        item_type="05",
-        department_code="12",
-        main_number="001",
-        sub_number="000",
-        name="高龄津贴发放",
-    )
-    return services.item_create(
-        actor=people["civil_editor"],
-        basic_item=basic,
-        organisation=county["civil"],
-        exercise_level=ExerciseLevel.COUNTY,
-    )
+    return civil_item_create(county, people)
 
 
 # Who may edit the market regulation bureau's item, and who may review a version someone else wrote.

@@ -24,6 +24,7 @@ from tongban.catalog.tests.lifecycle_fixtures import (
     FORM_SCHEMA,
     FORM_UI,
     MATERIAL,
+    civil_item_create,
     complete_draft,
     published,
 )
@@ -507,19 +508,7 @@ def test_retire_needs_a_reason_and_confirmation(item, people):
 
 def _civil_published(county, people):
     """高龄津贴发放 of the civil affairs bureau, published by its own editor and reviewer."""
-    basic = services.basic_item_create(
-        actor=people["civil_editor"],
-        source="33",
-        item_type="05",
-        department_code="12",
-        main_number="001",
-        sub_number="000",
-        name="高龄津贴发放",
-        legal_basis="《浙江省高龄津贴发放办法》",
-    )
-    civil = services.item_create(
-        actor=people["civil_editor"], basic_item=basic, organisation=county["civil"], exercise_level="4"
-    )
+    civil = civil_item_create(county, people)
     version = complete_draft(
         civil, people["civil_editor"], name="高龄津贴发放", item_type="05", legal_basis="《浙江省高龄津贴发放办法》"
     )
