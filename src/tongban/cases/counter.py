@@ -27,6 +27,7 @@ from tongban.accounts.realname import realname_verify_in_person, require_window_
 from tongban.cases import access, services
 from tongban.cases.errors import CaseError
 from tongban.cases.models import Case, CaseMaterial, CaseStatus, Channel, Provision
+from tongban.cases.uploads import upload_store
 from tongban.catalog.models import ImplementationItem, ItemVersion, ServiceScope
 from tongban.core import audit
 from tongban.core.errors import DomainError
@@ -248,8 +249,6 @@ def _open_draft(actor, hall, window, item, walk_in: WalkIn, identity_checked: bo
 
 def counter_upload(*, actor: User, case: Case, material_id: int, file) -> CaseMaterial:
     """Store a scanned or uploaded file (cases/uploads.py: type sniffed, size limit, scan) and attach it."""
-    from tongban.cases.uploads import upload_store  # the apply helper's module; imported late, it is optional here
-
     upload = upload_store(actor=actor, file=file)
     return services.material_attach(
         actor=actor, case=case, material_id=material_id, provision=Provision.UPLOAD, upload_id=upload.pk

@@ -124,6 +124,12 @@ ORGANISATIONS = [
     ],
 ]
 
+# Town centres (便民服务中心) have a general acceptance window and a pick-up window (全县通办: any item in scope).
+TOWN_WINDOWS = [
+    ("01", "综合受理窗口", "acceptance"),
+    ("02", "出件窗口", "result"),
+]
+
 HALL_WINDOWS = [
     ("01", "综合受理一号窗口", "acceptance"),
     ("02", "综合受理二号窗口", "acceptance"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from tongban.accounts import enterprises, realname, registries
 from tongban.accounts import services as accounts_services
 from tongban.accounts.models import User, UserKind
+from tongban.cases.demo import seed_cases
 from tongban.catalog.demo import seed_catalog
 from tongban.core import calendar
 from tongban.core import services as core_services
@@ -54,9 +55,9 @@ def _organisations() -> dict[str, Organisation]:
     return by_key
 
 
-def _hall_windows(hall: Organisation) -> None:
+def _hall_windows(hall: Organisation, windows=data.HALL_WINDOWS) -> None:
     existing = set(HallWindow.objects.filter(hall=hall).values_list("number", flat=True))
-    for number, name, kind in data.HALL_WINDOWS:
+    for number, name, kind in windows:
         if number not in existing:
             core_services.hall_window_create(actor=None, hall=hall, number=number, name=name, kind=kind)
 
@@ -203,6 +204,8 @@ def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
         calendar_result = calendar.seed_calendar()
         organisations = _organisations()
         _hall_windows(organisations["hall"])
+        for key in ("town_tongjun", "town_fuchunjiang", "town_hengcun"):
+            _hall_windows(organisations[key], data.TOWN_WINDOWS)
         _staff(organisations)
         _citizens()
         _identity_registries()
@@ -210,6 +213,7 @@ def seed_demo(say: Callable[[str], None] = lambda _message: None) -> None:
         _enterprise_bindings_and_agents()
         _oidc_clients()
     seed_catalog(say)  # the demo catalogue (catalog/demo.py): items published through the lifecycle, bundles
+    seed_cases(say)  # a few applications in the states a visitor should see (cases/demo.py)
     say(f"节假日安排：{calendar_result}")
     say(
         f"演示县已就绪：机构 {Organisation.objects.count()} 个，"

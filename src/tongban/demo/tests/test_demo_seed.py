@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from tongban.accounts.models import StaffAssignment, User, UserKind
+from tongban.cases.models import Case, CaseStatus
 from tongban.catalog import demo as catalog_demo
 from tongban.core import audit
 from tongban.core.models import AuditEntry, HallWindow, Organisation, Region
@@ -39,6 +40,14 @@ def test_demo_seed_builds_the_county_and_is_idempotent():
     }
     assert User.objects.get(username="admin").check_password(data.DEMO_PASSWORD)
     assert audit.verify_chain()[1] is None
+    # cases/demo.py: one case in each state a visitor should see, made once.
+    assert sorted(Case.objects.values_list("version__name", "status", "channel", "organisation__name")) == [
+        ("个体工商户设立登记", CaseStatus.SUPPLEMENT, "online", "桐庐县市场监督管理局"),
+        ("食品经营许可证核发", CaseStatus.RECEIVED, "online", "桐庐县市场监督管理局"),
+        ("食品经营许可证核发", CaseStatus.ACCEPTED, "online", "桐庐县市场监督管理局"),
+        ("高龄津贴申领", CaseStatus.RECEIVED, "window", "桐庐县民政局"),
+    ]
+    assert User.objects.get(username="13805710001").real_name_level == 3  # 张秀英's card was checked at the window
 
 
 @pytest.mark.django_db
