@@ -41,12 +41,13 @@ from tongban.cases.forms_apply import (
     page_rows,
     prefill_answers,
 )
-from tongban.cases.models import Case, CaseStatus, DocumentKind, Provision
+from tongban.cases.models import Case, CaseStatus, DocumentKind, IdType, Provision
 from tongban.catalog import access as catalog_access
 from tongban.catalog.forms_schema import FormPage, form_pages
 from tongban.catalog.models import MaterialNecessity
 from tongban.core import audit
 from tongban.core.errors import DomainError
+from tongban.core.pii import mask_id_number
 
 # Minutes a person needs per form field and per material, for the start page's "大约需要" (rounded up to 5).
 MINUTES_PER_FIELD = 1
@@ -443,10 +444,18 @@ def _error_links(case: Case, pages: list[FormPage], error: DomainError) -> list[
     return links or [{"href": "", "message": error.message}]
 
 
+def _shown_id_number(case: Case) -> str:
+    """A resident ID number is masked on the page (DESIGN rule 7); an enterprise's credit code is public."""
+    if case.applicant_id_type == IdType.RESIDENT_ID:
+        return mask_id_number(case.applicant_id_number)
+    return case.applicant_id_number
+
+
 def _check_page(request, case: Case, error: DomainError | None = None):
     pages = _pages(case)
     context = {
         "case": case,
+        "applicant_id": _shown_id_number(case),
         "sections": _answer_sections(case, pages),
         "attached": list(case.materials.select_related("material", "upload")),
         "materials_url": reverse("cases-apply:materials", args=[case.public_id]),

@@ -381,6 +381,7 @@ def test_check_answers_lists_everything_with_change_links(li_client, draft, djan
     with django_assert_num_queries(6):
         response = li_client.get(reverse("cases-apply:check", args=[draft.public_id]))
     text = _text(response)
+    assert "<dt>居民身份证</dt><dd>3301**********0115</dd>" in text  # masked
     assert "<dt>店铺名称</dt> <dd>李记小面馆</dd>" in text
     assert "<dt>经营项目</dt> <dd>热食类食品制售</dd>" in text
     assert f'href="{_page_url(draft, 1)}?change=1#field-area">修改<span class="visually-hidden">经营面积' in text

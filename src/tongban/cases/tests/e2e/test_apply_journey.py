@@ -126,7 +126,7 @@ def test_li_jianguo_applies_online_with_uploads_and_sees_the_confirmation(
     ]
 
 
-def test_the_start_and_form_pages_fit_a_phone_without_javascript(open_page, live_server, food_item, applicants):
+def test_pages_fit_a_phone_without_javascript_and_a_saved_draft_resumes(open_page, live_server, food_item, applicants):
     page = signed_in_page(open_page, live_server, applicants["li"], viewport=PHONE, java_script_enabled=False)
     p = page.page
     page.goto(f"/cases/apply/{food_item.code}/")
@@ -134,8 +134,18 @@ def test_the_start_and_form_pages_fit_a_phone_without_javascript(open_page, live
     p.get_by_role("button", name="开始申请").click()
     p.wait_for_url("**/page/1/")
     assert not page.has_horizontal_scroll()
+    p.get_by_label("店铺名称").fill("李记小面馆")
+    p.get_by_label("经营场所").fill("迎春南路 18 号")
+    p.get_by_label("经营面积（平方米）").fill("45")
+    p.get_by_role("button", name="继续", exact=True).click()
+    p.wait_for_url("**/page/2/")
     p.get_by_role("button", name="保存草稿，稍后继续").click()
     assert p.locator("h1").inner_text() == "草稿已保存"
     p.get_by_role("link", name="继续填写").click()
-    p.wait_for_url("**/page/1/")
-    assert p.locator("h1").inner_text() == "店铺信息"
+    p.wait_for_url("**/page/2/")  # back where he stopped
+    assert p.locator("h1").inner_text() == "经营项目"
+    p.get_by_label("热食类食品制售").check()
+    p.get_by_role("button", name="继续", exact=True).click()
+    p.get_by_role("button", name="继续", exact=True).click()
+    p.wait_for_url("**/materials/")
+    assert not page.has_horizontal_scroll()
