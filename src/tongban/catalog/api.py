@@ -8,12 +8,13 @@ refuse whoever is not an editor of the item.
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models.fields.files import FieldFile
 from django.http import JsonResponse
 from ninja import Query, Router, Status
 from ninja.security import django_auth
 
-from tongban.catalog import access, search, services
+from tongban.catalog import access, portal, search, services
 from tongban.catalog.models import ImplementationItem, ItemType, ItemVersion, ProcessDefinition, VersionStatus
 from tongban.catalog.schemas import (
     DraftIn,
@@ -90,7 +91,12 @@ def list_items(request, filters: Query[ItemFilter]):
 def get_item(request, code: str):
     """现行（已公布）版本的全部办事指南要素、申请材料、收费、常见问题、主题和流程概要；未公布的事项返回 404。"""
     item = access.access_published_item(code[:31])
-    return _detail(item)
+    key = "api:" + portal.guide_cache_key(item.published_version)
+    detail = cache.get(key)
+    if detail is None:  # built once per published version and language, like the guide page
+        detail = _detail(item)
+        cache.set(key, detail, portal.GUIDE_CACHE_SECONDS)
+    return detail
 
 
 def _detail(item: ImplementationItem) -> dict:
