@@ -131,9 +131,17 @@ class Applicant:
         return self.account.kind == UserKind.ENTERPRISE
 
 
-def require_may_apply(*, applicant: Applicant, item: ImplementationItem) -> None:
-    """The rules for starting or submitting: published item, right audience, real-name level, agent scope."""
+def offered_online(version) -> bool:
+    """Whether the guide's 办理形式 includes online application (otherwise only a counter may file it)."""
+    return "online" in (version.handling_forms or [])
+
+
+def require_may_apply(*, applicant: Applicant, item: ImplementationItem, channel: str = Channel.ONLINE) -> None:
+    """The rules for starting or submitting: published item, offered on this channel, right audience, real-name
+    level, agent scope."""
     version = require_published_version(item)
+    if channel == Channel.ONLINE and not offered_online(version):
+        raise DomainError(CaseError.ONLINE_NOT_OFFERED)
     audience = ApplicantKind.ENTERPRISE if applicant.is_enterprise else ApplicantKind.PERSON
     if version.service_object and audience not in version.service_object:
         raise DomainError(CaseError.SERVICE_OBJECT)
@@ -180,7 +188,7 @@ def draft_start(
     `channel` is for counter registration: channel=Channel.WINDOW, accepting_hall=…, accepting_window=…,
     identity_checked=…; online drafts pass nothing.
     """
-    require_may_apply(applicant=applicant, item=item)
+    require_may_apply(applicant=applicant, item=item, channel=channel.get("channel", Channel.ONLINE))
     version = item.published_version
     case = Case.objects.create(
         item=item,
@@ -382,7 +390,7 @@ def case_submit(*, actor: User, case: Case, idempotency_key: str = "") -> Case:
     if case.status != CaseStatus.DRAFT:
         return case
     applicant = Applicant(account=case.applicant, person=case.submitted_by)
-    require_may_apply(applicant=applicant, item=case.item)
+    require_may_apply(applicant=applicant, item=case.item, channel=case.channel)
     _check_submittable(case)
     case.idempotency_key = idempotency_key
     _receive(case, timezone.now())

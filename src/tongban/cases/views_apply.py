@@ -173,13 +173,7 @@ def _switch_identity(request, applicant: services.Applicant) -> None:
         acting.acting_switch(request, wanted)
 
 
-def _offered_online(version) -> bool:
-    return "online" in (version.handling_forms or [])
-
-
 def _start_draft(request, item, version, choice: str) -> Case:
-    if not _offered_online(version):
-        raise DomainError(CaseError.ONLINE_NOT_OFFERED)
     applicant = _applicant_for(request, choice)
     case = services.draft_start(
         actor=request.user, applicant=applicant, item=item, prefill=prefill_answers(version, applicant)
@@ -217,7 +211,7 @@ def start(request, code: str):
         "start_errors": [{"href": "", "message": error.message}] if error else [],
         "realname_help": error is not None and _realname_help(error),
         "level_ok": request.user.real_name_level >= version.min_real_name_level,
-        "online": _offered_online(version),
+        "online": services.offered_online(version),
         "online_message": CaseError.ONLINE_NOT_OFFERED.message,
         "materials": materials,
         "pages": pages,

@@ -82,3 +82,21 @@ def test_agent_submits_for_the_enterprise(food_item, applicants):
     wu, firm = applicants["wu"], applicants["firm"]
     case = submitted_case(wu, food_item, services.Applicant(account=firm, person=wu))
     assert case.applicant == firm and case.applicant_kind == "enterprise" and case.agent_name == "吴晓燕"
+
+
+def test_an_item_not_offered_online_is_filed_only_at_a_counter(county, crew, applicants):
+    from tongban.cases.tests.fixtures import publish_food_item
+
+    item = publish_food_item(county["amr"], crew["editor"], crew["catreviewer"], handling_forms=["window"])
+    li = applicants["li"]
+    with pytest.raises(DomainError) as caught:
+        services.draft_start(actor=li, applicant=services.Applicant(account=li, person=li), item=item)
+    assert caught.value.code == CaseError.ONLINE_NOT_OFFERED and not Case.objects.exists()
+    walk_in = services.draft_start(
+        actor=crew["hall_clerk"],
+        applicant=services.Applicant(account=li, person=crew["hall_clerk"]),
+        item=item,
+        channel="window",
+        accepting_hall=county["hall"],
+    )
+    assert walk_in.channel == "window" and walk_in.status == CaseStatus.DRAFT
