@@ -87,7 +87,9 @@ def test_agent_submits_for_the_enterprise(food_item, applicants):
 def test_an_item_not_offered_online_is_filed_only_at_a_counter(county, crew, applicants):
     from tongban.cases.tests.fixtures import publish_food_item
 
-    item = publish_food_item(county["amr"], crew["editor"], crew["catreviewer"], handling_forms=["window"])
+    item = publish_food_item(
+        county["amr"], crew["editor"], crew["catreviewer"], handling_forms=["window"], online_depth=1
+    )
     li = applicants["li"]
     with pytest.raises(DomainError) as caught:
         services.draft_start(actor=li, applicant=services.Applicant(account=li, person=li), item=item)
