@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -530,3 +531,15 @@ def test_every_kind_of_field_renders_validates_and_keeps_its_value(li_client, fo
     }
     check = _text(li_client.get(reverse("cases-apply:check", args=[case.public_id])))
     assert "<dt>是否连锁经营</dt> <dd>是</dd>" in check and "<dt>从业人数</dt> <dd>3</dd>" in check
+
+
+def test_the_guide_offers_online_application_only_when_the_item_is_offered_online(client, food_item):
+    guide = client.get(f"/services/items/{food_item.code}/").content.decode()
+    assert f'href="/cases/apply/{food_item.code}/"' in guide and "在线办理" in guide
+    # Test shortcut: the published version's handling forms changed in place (normally a new reviewed version).
+    food_item.published_version.handling_forms = ["window"]
+    food_item.published_version.online_depth = 1
+    food_item.published_version.save(update_fields=["handling_forms", "online_depth"])
+    cache.clear()  # the guide's fragments are cached per published version
+    guide = client.get(f"/services/items/{food_item.code}/").content.decode()
+    assert "/cases/apply/" not in guide and "该事项暂不支持网上申请" in guide
