@@ -209,9 +209,10 @@ def test_guide_shows_every_section_and_counts_the_visit(client, catalogue):
     assert 'href="tel:057164612345"' in html
     assert "要多少天？" in html
     assert "下载空白表格" in html
-    # Applying online and appointments do not exist yet: no button for them, never a dead link.
+    # Appointments do not exist yet: no button for them, never a dead link. 在线办理 starts the application.
     actions = html.split('<div class="actions no-print">')[1].split("</div>")[0]
-    assert re.findall(r">([^<>]+)</(?:a|button)>", actions) == ["咨询 057164612345", "收藏", "打印版"]
+    assert re.findall(r">([^<>]+)</(?:a|button)>", actions) == ["在线办理", "咨询 057164612345", "收藏", "打印版"]
+    assert f'href="/cases/apply/{food.code}/"' in actions
     assert ImplementationItem.objects.get(pk=food.pk).use_count == 1
 
 
