@@ -3,7 +3,7 @@
 - 好味道餐饮 (by its representative 孙丽华) applied online for 食品经营许可证核发: waiting in 孙科员's 待预审 list.
 - 李建国 applied for 个体工商户设立登记; 孙科员 asked for a supplement: 李建国 sees 待补正 in 我的办件.
 - 吴晓燕, agent of 好味道, applied for 食品经营许可证核发 again (a second shop) and it was accepted.
-- 张秀英 walked into 富春江镇便民服务中心; 王科员 checked her ID card (L3) and registered 高龄津贴申领 for her,
+- 王德福 (80) walked into 富春江镇便民服务中心; 王科员 checked his ID card (L3) and registered 高龄津贴申领 for him,
   which the county civil affairs bureau (郑科员) now has to pre-review (全县通办, 受办分离).
 
 Idempotent: nothing is made when the demo cases exist already. Answers are filled from each item's own form schema
@@ -113,7 +113,7 @@ def _apply_online(person: User, account: User, item: ImplementationItem) -> Case
 
 
 def _walk_in_at_town(clerk: User, person: User, card: data.DemoPerson, item: ImplementationItem) -> Case:
-    """王科员 holds 张秀英's ID card at the town centre's window: she becomes L3 and the case is filed for her."""
+    """王科员 holds the person's ID card at the town centre's window: L3, and the case is filed for them."""
     hall = Organisation.objects.get(name="富春江镇便民服务中心")
     window = HallWindow.objects.filter(hall=hall, kind=HallWindow.Kind.ACCEPTANCE).first()
     case = counter.counter_start(
@@ -136,7 +136,7 @@ def seed_cases(say: Callable[[str], None] = lambda _message: None) -> None:
     """Make the demo cases once (see the module docstring)."""
     if Case.objects.filter(version__name=MARKER_ITEM).exclude(status=CaseStatus.DRAFT).exists():
         return
-    sun, li, wu, zhang = (_person(phone) for phone in ("13805710007", "13805710003", "13805710006", "13805710001"))
+    sun, li, wu, wang = (_person(phone) for phone in ("13805710007", "13805710003", "13805710006", "13805710002"))
     firm = _enterprise()
     clerk_sun = User.objects.get(username="reviewer_sun")
     food = _item("食品经营许可证核发")
@@ -151,7 +151,7 @@ def seed_cases(say: Callable[[str], None] = lambda _message: None) -> None:
     )
     second_shop = _apply_online(wu, firm, food)
     services.case_accept(actor=clerk_sun, case=second_shop, expected_version=second_shop.lock_version)
-    walk_in = _walk_in_at_town(User.objects.get(username="clerk_wang"), zhang, data.PEOPLE[0], _item("高龄津贴申领"))
+    walk_in = _walk_in_at_town(User.objects.get(username="clerk_wang"), wang, data.PEOPLE[1], _item("高龄津贴申领"))
     for case in (waiting, startup, second_shop, walk_in):
         case.refresh_from_db()
         say(f"演示办件 {case.number}：{case.version.name}（{case.applicant_name}）{case.get_status_display()}")

@@ -47,7 +47,7 @@ def test_demo_seed_builds_the_county_and_is_idempotent():
         ("食品经营许可证核发", CaseStatus.ACCEPTED, "online", "桐庐县市场监督管理局"),
         ("高龄津贴申领", CaseStatus.RECEIVED, "window", "桐庐县民政局"),
     ]
-    assert User.objects.get(username="13805710001").real_name_level == 3  # 张秀英's card was checked at the window
+    assert User.objects.get(username="13805710002").real_name_level == 3  # 王德福's card was checked at the window
 
 
 @pytest.mark.django_db
