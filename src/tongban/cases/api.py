@@ -151,7 +151,7 @@ def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> di
 def _event(event: CaseEvent, *, with_opinion: bool) -> dict:
     row = {
         "code": event.code,
-        "name": event.name,
+        "name": event.display_name,
         "organisation": event.organisation.name if event.organisation_id else "",
         "time": event.created_at,
     }

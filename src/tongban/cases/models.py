@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.pii import BlindIndexField, EncryptedCharField
@@ -372,6 +373,11 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} · {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The step's name in the reader's language (stored in Chinese, the language of record)."""
+        return gettext(self.name)
 
 
 class DocumentKind(models.TextChoices):

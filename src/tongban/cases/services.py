@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from tongban.accounts.enterprises import require_agent_scope
 from tongban.accounts.models import User, UserKind
@@ -82,6 +83,7 @@ def _transition(case: Case, status: int, fields: list[str]) -> None:
 
 
 def _event(case: Case, code: int, name: str, *, actor=None, organisation=None, opinion="", public=True) -> CaseEvent:
+    # `name` is stored in Chinese, the language of record (gettext_noop at the call); pages translate it on display.
     return CaseEvent.objects.create(
         case=case,
         code=code,
@@ -395,7 +397,7 @@ def case_submit(*, actor: User, case: Case, idempotency_key: str = "") -> Case:
     case.idempotency_key = idempotency_key
     _receive(case, timezone.now())
     hall = case.accepting_hall if case.channel == Channel.WINDOW else None
-    _event(case, EventCode.RECEIVED, _("接件"), actor=actor, organisation=hall or case.organisation)
+    _event(case, EventCode.RECEIVED, gettext_noop("接件"), actor=actor, organisation=hall or case.organisation)
     documents.document_issue(case=case, kind=DocumentKind.RECEIPT, data=_receipt_data(case), organisation=hall)
     _audit(actor, "cases.case.submit", case, {"status": CaseStatus.DRAFT}, number=case.number)
     _tell(
@@ -507,7 +509,7 @@ def case_accept(*, actor: User, case: Case, expected_version: int | None, opinio
     _require_status(case, [CaseStatus.RECEIVED])
     before = _state(case)
     _accept(case, accepted_on=_today(), actor=actor, deemed=False)
-    _event(case, EventCode.ACCEPTED, _("受理"), actor=actor, opinion=opinion)
+    _event(case, EventCode.ACCEPTED, gettext_noop("予以受理"), actor=actor, opinion=opinion)
     documents.document_issue(case=case, kind=DocumentKind.ACCEPTANCE, data=_acceptance_data(case, opinion))
     _audit(actor, "cases.case.accept", case, before, promised_due=case.promised_due.isoformat())
     _tell(
@@ -531,7 +533,7 @@ def case_refuse(*, actor: User, case: Case, expected_version: int | None, reason
     before = _state(case)
     case.closed_at = timezone.now()
     _transition(case, CaseStatus.REFUSED, ["closed_at"])
-    _event(case, EventCode.REFUSED, _("不予受理"), actor=actor, opinion=reasons)
+    _event(case, EventCode.REFUSED, gettext_noop("不予受理"), actor=actor, opinion=reasons)
     documents.document_issue(
         case=case,
         kind=DocumentKind.REFUSAL,
@@ -590,7 +592,7 @@ def case_request_supplement(
     )
     _transition(case, CaseStatus.SUPPLEMENT, [])
     listing = "；".join(f"{entry['name']}：{entry['problem']}" for entry in checked)
-    _event(case, EventCode.SUPPLEMENT_REQUESTED, _("补正开始"), actor=actor, opinion=listing)
+    _event(case, EventCode.SUPPLEMENT_REQUESTED, gettext_noop("补正开始"), actor=actor, opinion=listing)
     documents.document_issue(
         case=case,
         kind=DocumentKind.SUPPLEMENT,
@@ -629,7 +631,7 @@ def case_supplement_return(*, actor: User, case: Case, note: str = "") -> Case:
     case.acceptance_due, provisional = deadlines.acceptance_due(today)
     case.deadline_provisional = case.deadline_provisional or provisional
     _transition(case, CaseStatus.RECEIVED, ["materials_complete_on", "acceptance_due", "deadline_provisional"])
-    _event(case, EventCode.SUPPLEMENT_RETURNED, _("补正结束"), actor=actor, opinion=note.strip())
+    _event(case, EventCode.SUPPLEMENT_RETURNED, gettext_noop("补正结束"), actor=actor, opinion=note.strip())
     _audit(actor, "cases.case.supplement_return", case, before, acceptance_due=case.acceptance_due.isoformat())
     return case
 
@@ -642,7 +644,7 @@ def case_withdraw(*, actor: User, case: Case, reason: str = "") -> Case:
     before = _state(case)
     case.closed_at = timezone.now()
     _transition(case, CaseStatus.WITHDRAWN, ["closed_at"])
-    _event(case, EventCode.WITHDRAWN, _("撤件"), actor=actor, opinion=reason.strip())
+    _event(case, EventCode.WITHDRAWN, gettext_noop("撤件"), actor=actor, opinion=reason.strip())
     _audit(actor, "cases.case.withdraw", case, before, reason=reason.strip())
     _tell(case, "case.withdrawn", _("申请已撤回"), _("您已撤回办件 %(number)s。") % {"number": case.number})
     return case
@@ -660,8 +662,8 @@ def case_deem_accepted(*, case: Case, today: dt.date | None = None) -> Case | No
     _event(
         case,
         EventCode.ACCEPTED,
-        _("逾期视为受理"),
-        opinion=_("办理机构未在 5 个工作日内作出受理决定，依法自收到申请材料之日起即为受理，已标记督办。"),
+        gettext_noop("逾期视为受理"),
+        opinion=gettext_noop("办理机构未在 5 个工作日内作出受理决定，依法自收到申请材料之日起即为受理，已标记督办。"),
     )
     documents.document_issue(case=case, kind=DocumentKind.ACCEPTANCE, data=_acceptance_data(case, ""))
     _audit(None, "cases.case.deem_accepted", case, before, accepted_on=case.accepted_on.isoformat())

@@ -417,7 +417,7 @@ def test_confirmation_shows_number_query_code_deadline_and_receipt(li_client, dr
     text = _text(li_client.get(reverse("cases-apply:confirmation", args=[case.public_id])))
     assert f"办件编号<strong>{case.number}</strong>" in text
     assert f'<strong class="big-code">{case.query_code}</strong>' in text
-    due = f"{case.acceptance_due.year}年{case.acceptance_due.month}月{case.acceptance_due.day}日"
+    due = case.acceptance_due.isoformat()  # dates as YYYY-MM-DD (国办发〔2017〕47号)
     assert f"<dt>受理期限</dt><dd>{due}前</dd>" in text
     assert "接下来会怎样" in text
     assert f'<a href="/cases/mine/{case.public_id}/documents/{receipt.pk}/">下载办件回执（PDF）</a>' in text

@@ -47,7 +47,7 @@ def test_lookup_by_query_code_gives_status_and_timeline(case, django_assert_num_
     assert (result.number, result.status, result.status_name) == (case.number, 3, "已受理")
     assert (result.item_name, result.organisation_name) == ("食品经营许可", "桐庐县市场监督管理局")
     assert result.promised_due == case.promised_due
-    assert [event.name for event in result.timeline] == ["接件", "受理"]
+    assert [event.name for event in result.timeline] == ["接件", "予以受理"]
 
 
 def test_lookup_by_the_applicants_id_number_as_typed(case):
@@ -154,7 +154,7 @@ def test_api_lookup_by_code(client, case):
     assert (body["number"], body["status"], body["status_name"]) == (case.number, 3, "已受理")
     assert [(step["code"], step["name"], step["organisation"]) for step in body["timeline"]] == [
         (1, "接件", "桐庐县市场监督管理局"),
-        (3, "受理", "桐庐县市场监督管理局"),
+        (3, "予以受理", "桐庐县市场监督管理局"),
     ]
     assert set(body["timeline"][0]) == {"code", "name", "organisation", "time"}
     assert_no_personal_data(response.content.decode())
