@@ -77,3 +77,11 @@ def admin_client(client, admin_user):
     session["second_factor_verified"] = True
     session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _outbox_dispatch_not_paused(monkeypatch):
+    """A test that makes the broker fail pauses dispatching (core/outbox.py); never let that leak into the next."""
+    from tongban.core import outbox
+
+    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)

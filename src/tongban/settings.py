@@ -192,6 +192,12 @@ CELERY_BROKER_URL = CONFIG.celery_broker_url or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not CONFIG.celery_broker_url
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
+# A broker that is down must cost a request at most about a second (core/outbox.py then pauses dispatching and the
+# drain delivers): no publish retries, short connection timeouts.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2, "max_retries": 0}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 TONGBAN_BROKER_CONFIGURED = bool(CONFIG.celery_broker_url)

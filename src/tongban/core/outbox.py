@@ -23,6 +23,7 @@ import enum
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,7 +45,12 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
 LAST_ERROR_MAX = 2000
 
+# After the broker refused a message, stop offering it messages for this long: they wait in the table for the drain
+# instead of each costing the request a connection timeout while the broker is down.
+BROKER_PAUSE = timedelta(seconds=30)
+
 _handlers: dict[str, Handler] = {}
+_broker_paused_until = 0.0
 _discovered = False
 _discovery_lock = threading.Lock()
 _jitter = random.SystemRandom()
@@ -118,13 +124,20 @@ def dispatch(message_id: int) -> None:
 
     A broker failure is only logged: the message is safely in the table and the periodic drain delivers it.
     """
+    global _broker_paused_until
     from tongban.core.tasks import deliver_outbox_message
 
+    if time.monotonic() < _broker_paused_until:
+        return  # the broker failed a moment ago; the drain delivers this message once it is back
     try:
         deliver_outbox_message.delay(message_id)
     except Exception:  # the broker being down must not fail the request whose change already committed
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE.total_seconds()
         logger.warning(
-            "outbox message %s not dispatched; the periodic drain will deliver it", message_id, exc_info=True
+            "outbox message %s not dispatched; dispatch paused for %s s, the periodic drain will deliver it",
+            message_id,
+            int(BROKER_PAUSE.total_seconds()),
+            exc_info=True,
         )
 
 

@@ -288,3 +288,23 @@ def test_enqueue_rejects_a_bad_topic_or_payload():
         with pytest.raises(TypeError, match="must be a dict"):
             outbox.enqueue("test.ok", ["not", "a", "dict"])
     assert OutboxMessage.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_broker_failure_dispatch_pauses_and_the_drain_delivers(calls, monkeypatch):
+    attempts = []
+
+    def broker_down(message_id):
+        attempts.append(message_id)
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.deliver_outbox_message, "delay", broker_down)
+    for number in range(3):
+        with transaction.atomic():
+            outbox.enqueue("test.ok", {"n": number})
+    assert len(attempts) == 1  # the first failure paused dispatching: no more connection attempts per request
+    assert outbox.drain() == outbox.DrainResult(done=3)
+    monkeypatch.setattr(outbox, "_broker_paused_until", 0.0)  # the pause is over
+    with transaction.atomic():
+        outbox.enqueue("test.ok", {"n": 3})
+    assert len(attempts) == 2
