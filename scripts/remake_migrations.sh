@@ -13,4 +13,4 @@ for file in src/tongban/*/migrations/0*.py; do
 done
 restore() { (cd "$aside" && find . -name '*.py' -exec sh -c 'mv "$1" "$OLDPWD/$1"' _ {} \;); rm -rf "$aside"; }
 trap restore EXIT
-.venv/bin/python manage.py makemigrations core accounts catalog cases notifications
+.venv/bin/python manage.py makemigrations core accounts catalog cases notifications licences

@@ -177,6 +177,7 @@ class Config:
     legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
     cache_url: str = ""  # redis://… shares the cache (rate limits, page fragments) between workers; "" = per process
     cases: dict = field(default_factory=dict)  # applying and acceptance (see _cases_config)
+    signer: str = "tongban.licences.signers.LocalSigner"  # signing keys: local software or an HSM (licences)
 
     @property
     def production(self) -> bool:
@@ -261,6 +262,7 @@ def load_config() -> Config:
         sms=_sms_config(),
         cache_url=_cache_url(),
         cases=_cases_config(),
+        signer=_env("TONGBAN_SIGNER", "tongban.licences.signers.LocalSigner"),
     )
 
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.cases",
     "tongban.notifications",
+    "tongban.licences",
     "tongban.demo",
 ]
 
@@ -164,6 +165,8 @@ if CONFIG.behind_https_proxy:
 TONGBAN_DATA_KEYS = CONFIG.data_keys
 TONGBAN_INDEX_KEY = CONFIG.index_key
 TONGBAN_MASTER_KEY = CONFIG.master_key
+# Where signing keys live (licences/signers.py): the local software signer or a deployment's HSM signer class.
+TONGBAN_SIGNER = CONFIG.signer
 TONGBAN_REGION_CODE = CONFIG.region_code
 TONGBAN_PLATFORM_NAME = CONFIG.platform_name
 # Identity registries: the providers real-name verification and enterprise binding ask (accounts/registries.py).

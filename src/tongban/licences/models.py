@@ -1,0 +1,180 @@
+"""Keys, certificates and electronic seals (签名密钥、数字证书、电子印章).
+
+The platform runs two certificate authorities: an SM2 one (SM2-with-SM3) for seal certificates and an ECDSA P-256
+one for PDF-signing certificates (PAdES). Each organisation holds one current key + certificate per purpose and one
+current seal; rotation marks the old ones superseded and keeps them, so what was signed before still verifies with
+the certificate that was current then (docs/decisions/0009-seals-and-certificates.md).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.models import Organisation
+
+
+class KeyAlgorithm(models.TextChoices):
+    SM2 = "sm2", "SM2"
+    ECDSA_P256 = "ecdsa-p256", "ECDSA P-256"
+
+
+class CertificatePurpose(models.TextChoices):
+    SM2_CA = "sm2_ca", _("SM2 根证书（平台）")
+    ECDSA_CA = "ecdsa_ca", _("ECDSA 根证书（平台）")
+    SEAL = "seal", _("印章签名证书（SM2）")
+    PDF = "pdf", _("PDF 签名证书（ECDSA）")
+
+
+# Which key algorithm each purpose uses, and which CA purpose issues it (None: self-signed root).
+PURPOSE_ALGORITHM = {
+    CertificatePurpose.SM2_CA: KeyAlgorithm.SM2,
+    CertificatePurpose.SEAL: KeyAlgorithm.SM2,
+    CertificatePurpose.ECDSA_CA: KeyAlgorithm.ECDSA_P256,
+    CertificatePurpose.PDF: KeyAlgorithm.ECDSA_P256,
+}
+ISSUER_PURPOSE = {
+    CertificatePurpose.SM2_CA: None,
+    CertificatePurpose.ECDSA_CA: None,
+    CertificatePurpose.SEAL: CertificatePurpose.SM2_CA,
+    CertificatePurpose.PDF: CertificatePurpose.ECDSA_CA,
+}
+
+
+class CredentialStatus(models.TextChoices):
+    CURRENT = "current", _("当前使用")
+    SUPERSEDED = "superseded", _("已更替")
+    REVOKED = "revoked", _("已吊销")
+
+
+class SigningKey(models.Model):
+    """A private signing key (签名私钥): encrypted at rest by the local signer, or a handle into a hardware module.
+
+    The private key never leaves this row in the clear: `encrypted_private_key` is SM4-GCM under a key derived from
+    TONGBAN_MASTER_KEY (`master_key_id` names which), bound to the public key as associated data.
+    """
+
+    algorithm = models.CharField(_("算法"), max_length=16, choices=KeyAlgorithm.choices)
+    backend = models.CharField(_("签名实现"), max_length=200, help_text=_("保管该私钥的签名实现（TONGBAN_SIGNER）"))
+    public_key = models.BinaryField(_("公钥（SubjectPublicKeyInfo DER）"))
+    encrypted_private_key = models.BinaryField(_("加密的私钥"), blank=True, default=b"", editable=False)
+    master_key_id = models.CharField(_("主密钥标识"), max_length=32, blank=True)
+    hsm_reference = models.CharField(_("密码设备中的密钥标识"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("签名密钥")
+        verbose_name_plural = _("签名密钥")
+
+    def __str__(self) -> str:
+        return f"{self.get_algorithm_display()} #{self.pk}"
+
+    def __repr__(self) -> str:  # never put key material into logs or tracebacks
+        return f"<SigningKey {self.pk} {self.algorithm}>"
+
+
+class Certificate(models.Model):
+    """An X.509 v3 certificate (数字证书) the platform made: a CA root or an organisation's seal / PDF certificate."""
+
+    purpose = models.CharField(_("用途"), max_length=16, choices=CertificatePurpose.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("持有机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        help_text=_("平台根证书为空"),
+    )
+    key = models.OneToOneField(SigningKey, verbose_name=_("签名密钥"), on_delete=models.PROTECT)
+    issuer = models.ForeignKey(
+        "self",
+        verbose_name=_("签发者证书"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued",
+    )
+    serial_number = models.CharField(_("序列号（十六进制）"), max_length=64)
+    subject = models.CharField(_("主体"), max_length=500)
+    der = models.BinaryField(_("证书（DER）"))
+    sm3_fingerprint = models.CharField(_("SM3 指纹"), max_length=64, unique=True)
+    not_before = models.DateTimeField(_("生效时间"))
+    not_after = models.DateTimeField(_("失效时间"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CredentialStatus.choices, default=CredentialStatus.CURRENT
+    )
+    created_at = models.DateTimeField(_("签发时间"), auto_now_add=True)
+    superseded_at = models.DateTimeField(_("更替时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("数字证书")
+        verbose_name_plural = _("数字证书")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "purpose"],
+                condition=Q(status="current", organisation__isnull=False),
+                name="licences_one_current_certificate_per_organisation_purpose",
+            ),
+            models.UniqueConstraint(
+                fields=["purpose"],
+                condition=Q(status="current", organisation__isnull=True),
+                name="licences_one_current_platform_ca_per_purpose",
+            ),
+            models.UniqueConstraint(fields=["issuer", "serial_number"], name="licences_unique_serial_per_issuer"),
+        ]
+        indexes = [models.Index(fields=["organisation", "purpose", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}：{self.subject}（{self.serial_number[:12]}）"
+
+    @property
+    def algorithm(self) -> str:
+        return PURPOSE_ALGORITHM[self.purpose]
+
+    def pem(self) -> str:
+        """The certificate as PEM, the form `openssl verify` and pyHanko read."""
+        from tongban.licences.x509 import certificate_pem
+
+        return certificate_pem(bytes(self.der))
+
+
+class Seal(models.Model):
+    """An organisation's electronic seal (电子印章): a GB/T 38540 SESeal in DER, with a JSON mirror for display."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="seals"
+    )
+    es_id = models.CharField(_("印章编码（esID）"), max_length=64, unique=True)
+    name = models.CharField(_("印章名称"), max_length=200)
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("签章者证书"), on_delete=models.PROTECT, related_name="seals"
+    )
+    maker_certificate = models.ForeignKey(
+        Certificate, verbose_name=_("制章者证书"), on_delete=models.PROTECT, related_name="made_seals"
+    )
+    der = models.BinaryField(_("印章数据（SESeal DER）"))
+    data = models.JSONField(_("印章数据（解析）"), default=dict)
+    picture = models.BinaryField(_("印章图片（PNG）"))
+    valid_start = models.DateTimeField(_("有效期起"))
+    valid_end = models.DateTimeField(_("有效期止"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CredentialStatus.choices, default=CredentialStatus.CURRENT
+    )
+    created_at = models.DateTimeField(_("制作时间"), auto_now_add=True)
+    superseded_at = models.DateTimeField(_("更替时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("电子印章")
+        verbose_name_plural = _("电子印章")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"], condition=Q(status="current"), name="licences_one_current_seal"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.es_id}）"

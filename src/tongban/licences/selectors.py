@@ -1,0 +1,74 @@
+"""Reads of certificates and seals: the current ones, the ones current at a moment, and a certificate's chain.
+
+These are platform credentials, public by nature (a certificate and a seal are shown to anyone verifying a
+licence); private keys are never read here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from tongban.core.models import Organisation
+from tongban.licences.models import Certificate, CredentialStatus, Seal
+
+
+def platform_ca(purpose: str) -> Certificate | None:
+    """The current platform root of that purpose (SM2_CA or ECDSA_CA), or None before licences_init."""
+    return (
+        Certificate.objects.select_related("key")
+        .filter(purpose=purpose, organisation=None, status=CredentialStatus.CURRENT)
+        .first()
+    )
+
+
+def certificate_current(organisation: Organisation, purpose: str) -> Certificate | None:
+    """The organisation's current certificate of a purpose (SEAL or PDF)."""
+    return (
+        Certificate.objects.select_related("key", "issuer")
+        .filter(organisation=organisation, purpose=purpose, status=CredentialStatus.CURRENT)
+        .first()
+    )
+
+
+def _current_at(moment: dt.datetime) -> Q:
+    # Revoked certificates stay in history too: whether a revocation matters for old signatures is the caller's call.
+    return Q(created_at__lte=moment) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment))
+
+
+def certificate_at(organisation: Organisation, purpose: str, moment: dt.datetime) -> Certificate | None:
+    """The certificate of that purpose the organisation used at `moment` (to verify what it signed then)."""
+    return (
+        Certificate.objects.select_related("key", "issuer")
+        .filter(_current_at(moment), organisation=organisation, purpose=purpose)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def seal_current(organisation: Organisation) -> Seal | None:
+    """The organisation's current electronic seal."""
+    return (
+        Seal.objects.select_related("certificate", "maker_certificate")
+        .filter(organisation=organisation, status=CredentialStatus.CURRENT)
+        .first()
+    )
+
+
+def seal_at(organisation: Organisation, moment: dt.datetime) -> Seal | None:
+    """The seal the organisation used at `moment`."""
+    return (
+        Seal.objects.select_related("certificate", "maker_certificate")
+        .filter(_current_at(moment), organisation=organisation)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def certificate_chain(certificate: Certificate) -> list[Certificate]:
+    """The certificate followed by its issuers up to the root."""
+    chain = [certificate]
+    while chain[-1].issuer_id is not None and len(chain) < 5:
+        chain.append(chain[-1].issuer)
+    return chain

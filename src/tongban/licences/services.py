@@ -1,0 +1,264 @@
+"""Writes for keys, certificates and seals: the platform CAs, organisation keys, seals, rotation. Every one audited.
+
+- `ca_ensure` makes the SM2 and the ECDSA platform roots once.
+- `organisation_keys_issue` gives an organisation its SM2 seal certificate and its ECDSA PDF-signing certificate.
+- `seal_make` makes the organisation's GB/T 38540 seal, signed by the SM2 CA (the seal maker, 制章者).
+- `organisation_keys_rotate` issues new keys and certificates and a new seal; the old ones stay, superseded, so
+  what they signed still verifies with the certificate that was current then (selectors.certificate_at).
+- `licences_init` does all of it for every active organisation (idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.core import audit, crypto
+from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
+from tongban.licences import selectors
+from tongban.licences.errors import LicenceError
+from tongban.licences.models import (
+    ISSUER_PURPOSE,
+    PURPOSE_ALGORITHM,
+    Certificate,
+    CertificatePurpose,
+    CredentialStatus,
+    Seal,
+)
+from tongban.licences.picture import SEAL_SIZE_MM, seal_picture_png
+from tongban.licences.seal_format import SealContent, seal_assemble, seal_info, seal_mirror
+from tongban.licences.signers import new_key_signer_class, signer_for
+from tongban.licences.x509 import CertificateSpec, issue_certificate, new_serial_number, subject_text
+
+CA_VALIDITY = dt.timedelta(days=20 * 365)
+ORGANISATION_CERTIFICATE_VALIDITY = dt.timedelta(days=3 * 365)
+SEAL_VENDOR_ID = "TONGBAN"  # SES_Header.vid: who made the seal software
+_ORGANISATION_UNIT = {CertificatePurpose.SEAL: "电子印章", CertificatePurpose.PDF: "电子证照签名"}
+_CA_NAME = {CertificatePurpose.SM2_CA: "SM2 根证书", CertificatePurpose.ECDSA_CA: "ECDSA 根证书"}
+
+
+@dataclass(frozen=True)
+class OrganisationCredentials:
+    """An organisation's current seal certificate (SM2), PDF-signing certificate (ECDSA) and seal."""
+
+    seal_certificate: Certificate
+    pdf_certificate: Certificate
+    seal: Seal | None = None
+
+
+@dataclass
+class InitReport:
+    """What licences_init made."""
+
+    cas_created: int = 0
+    organisations_keyed: int = 0
+    seals_made: int = 0
+
+
+def _now() -> dt.datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+def _platform_subject(purpose: str) -> dict[str, str]:
+    platform = settings.TONGBAN_PLATFORM_NAME
+    return {"country_name": "CN", "organization_name": platform, "common_name": f"{platform} {_CA_NAME[purpose]}"}
+
+
+def _organisation_subject(organisation: Organisation, purpose: str) -> dict[str, str]:
+    return {
+        "country_name": "CN",
+        "organization_name": organisation.name,
+        "organizational_unit_name": _ORGANISATION_UNIT[purpose],
+        "common_name": organisation.name,
+        "organization_identifier": organisation.uscc,
+    }
+
+
+def _certificate_audit(certificate: Certificate) -> dict:
+    return {
+        "purpose": certificate.purpose,
+        "serial_number": certificate.serial_number,
+        "sm3_fingerprint": certificate.sm3_fingerprint,
+        "not_after": certificate.not_after,
+        "master_key_id": certificate.key.master_key_id,
+        "backend": certificate.key.backend,
+    }
+
+
+def _issue(*, purpose: str, organisation: Organisation | None, now: dt.datetime) -> Certificate:
+    """Create a key and its certificate, signed by the current CA of the issuing purpose (or by itself for a root)."""
+    issuer_purpose = ISSUER_PURPOSE[purpose]
+    issuer = selectors.platform_ca(issuer_purpose) if issuer_purpose else None
+    if issuer_purpose and issuer is None:
+        raise DomainError(LicenceError.CA_MISSING)
+    key = new_key_signer_class().create_key(PURPOSE_ALGORITHM[purpose])
+    key.save()
+    if issuer is None:
+        spec = CertificateSpec(_platform_subject(purpose), now, now + CA_VALIDITY, is_ca=True)
+        issuer_signer, issuer_der = signer_for(key), None
+    else:
+        not_after = min(now + ORGANISATION_CERTIFICATE_VALIDITY, issuer.not_after)
+        spec = CertificateSpec(_organisation_subject(organisation, purpose), now, not_after, is_ca=False)
+        issuer_signer, issuer_der = signer_for(issuer.key), bytes(issuer.der)
+    serial_number = new_serial_number()
+    der = issue_certificate(
+        spec=spec,
+        public_key_der=bytes(key.public_key),
+        issuer_signer=issuer_signer,
+        issuer_certificate_der=issuer_der,
+        serial_number=serial_number,
+    )
+    return Certificate.objects.create(
+        purpose=purpose,
+        organisation=organisation,
+        key=key,
+        issuer=issuer,
+        serial_number=f"{serial_number:x}",
+        subject=subject_text(der),
+        der=der,
+        sm3_fingerprint=crypto.sm3_hex(der),
+        not_before=spec.not_before,
+        not_after=spec.not_after,
+    )
+
+
+@transaction.atomic
+def ca_ensure(*, actor=None) -> tuple[Certificate, Certificate]:
+    """The platform's SM2 and ECDSA root certificates, made (and audited) the first time. Returns (sm2, ecdsa)."""
+    roots = []
+    for purpose in (CertificatePurpose.SM2_CA, CertificatePurpose.ECDSA_CA):
+        root = selectors.platform_ca(purpose)
+        if root is None:
+            root = _issue(purpose=purpose, organisation=None, now=_now())
+            audit.record(actor=actor, action="licences.ca.create", obj=root, after=_certificate_audit(root))
+        roots.append(root)
+    return roots[0], roots[1]
+
+
+def _lock_active(organisation: Organisation) -> Organisation:
+    # The row lock serialises issuing, sealing and rotation for one organisation.
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not locked.active:
+        raise DomainError(LicenceError.ORGANISATION_INACTIVE)
+    return locked
+
+
+def _issue_missing(organisation: Organisation, *, actor, now: dt.datetime) -> dict[str, Certificate]:
+    certificates = {}
+    for purpose in (CertificatePurpose.SEAL, CertificatePurpose.PDF):
+        certificate = selectors.certificate_current(organisation, purpose)
+        if certificate is None:
+            certificate = _issue(purpose=purpose, organisation=organisation, now=now)
+            audit.record(
+                actor=actor, action="licences.certificate.issue", obj=certificate, after=_certificate_audit(certificate)
+            )
+        certificates[purpose] = certificate
+    return certificates
+
+
+@transaction.atomic
+def organisation_keys_issue(*, actor=None, organisation: Organisation) -> OrganisationCredentials:
+    """Give the organisation an SM2 seal certificate and an ECDSA PDF certificate where it has none (idempotent)."""
+    organisation = _lock_active(organisation)
+    certificates = _issue_missing(organisation, actor=actor, now=_now())
+    return OrganisationCredentials(certificates[CertificatePurpose.SEAL], certificates[CertificatePurpose.PDF])
+
+
+def _next_es_id(organisation: Organisation) -> str:
+    # esID: the organisation's credit code and a two-digit sequence of its seals (ASCII, as IA5String requires).
+    return f"{organisation.uscc}{Seal.objects.filter(organisation=organisation).count() + 1:02d}"
+
+
+def _supersede(queryset, now: dt.datetime) -> list[int]:
+    ids = list(queryset.filter(status=CredentialStatus.CURRENT).values_list("pk", flat=True))
+    queryset.filter(pk__in=ids).update(status=CredentialStatus.SUPERSEDED, superseded_at=now)
+    return ids
+
+
+def _make_seal(organisation: Organisation, *, actor, now: dt.datetime) -> Seal:
+    certificate = selectors.certificate_current(organisation, CertificatePurpose.SEAL)
+    if certificate is None:
+        raise DomainError(LicenceError.KEYS_MISSING)
+    maker = certificate.issuer
+    superseded = _supersede(Seal.objects.filter(organisation=organisation), now)
+    content = SealContent(
+        vendor_id=SEAL_VENDOR_ID,
+        es_id=_next_es_id(organisation),
+        name=organisation.name,
+        certificates=[bytes(certificate.der)],
+        created=now,
+        valid_start=now,
+        valid_end=certificate.not_after,
+        picture_png=seal_picture_png(organisation.name),
+        width_mm=SEAL_SIZE_MM,
+        height_mm=SEAL_SIZE_MM,
+    )
+    info = seal_info(content)
+    signature = signer_for(maker.key).sign(info.dump()).value
+    der = seal_assemble(info, maker_certificate_der=bytes(maker.der), signature=signature)
+    seal = Seal.objects.create(
+        organisation=organisation,
+        es_id=content.es_id,
+        name=content.name,
+        certificate=certificate,
+        maker_certificate=maker,
+        der=der,
+        data=seal_mirror(der),
+        picture=content.picture_png,
+        valid_start=content.valid_start,
+        valid_end=content.valid_end,
+    )
+    after = {"es_id": seal.es_id, "certificate": certificate.serial_number, "der_sm3": crypto.sm3_hex(der)}
+    audit.record(actor=actor, action="licences.seal.make", obj=seal, before={"superseded": superseded}, after=after)
+    return seal
+
+
+@transaction.atomic
+def seal_make(*, actor=None, organisation: Organisation) -> Seal:
+    """Make the organisation's electronic seal on its current seal certificate; a previous seal becomes superseded."""
+    organisation = _lock_active(organisation)
+    return _make_seal(organisation, actor=actor, now=_now())
+
+
+@transaction.atomic
+def organisation_keys_rotate(*, actor=None, organisation: Organisation, reason: str = "") -> OrganisationCredentials:
+    """New keys, certificates and seal for the organisation. The old ones stay, superseded, and keep verifying."""
+    organisation = _lock_active(organisation)
+    now = _now()
+    old = _supersede(Certificate.objects.filter(organisation=organisation, purpose__in=_ORGANISATION_UNIT.keys()), now)
+    audit.record(
+        actor=actor,
+        action="licences.keys.rotate",
+        obj=organisation,
+        before={"superseded_certificates": old},
+        after={"reason": reason},
+    )
+    certificates = _issue_missing(organisation, actor=actor, now=now)
+    seal = _make_seal(organisation, actor=actor, now=now)
+    return OrganisationCredentials(certificates[CertificatePurpose.SEAL], certificates[CertificatePurpose.PDF], seal)
+
+
+def licences_init(*, actor=None) -> InitReport:
+    """Make the CAs, then keys and a seal for every active organisation that lacks them; safe to run again.
+
+    One transaction per organisation, so a failure half-way keeps what was made and the next run finishes it.
+    """
+    report = InitReport()
+    roots = (CertificatePurpose.SM2_CA, CertificatePurpose.ECDSA_CA)
+    report.cas_created = sum(selectors.platform_ca(purpose) is None for purpose in roots)
+    ca_ensure(actor=actor)
+    for organisation in Organisation.objects.filter(active=True).order_by("pk"):
+        with transaction.atomic():
+            had_keys = selectors.certificate_current(organisation, CertificatePurpose.PDF) is not None
+            had_keys = had_keys and selectors.certificate_current(organisation, CertificatePurpose.SEAL) is not None
+            organisation_keys_issue(actor=actor, organisation=organisation)
+            report.organisations_keyed += 0 if had_keys else 1
+            if selectors.seal_current(organisation) is None:
+                seal_make(actor=actor, organisation=organisation)
+                report.seals_made += 1
+    return report
