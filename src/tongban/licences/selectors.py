@@ -32,17 +32,19 @@ def certificate_current(organisation: Organisation, purpose: str) -> Certificate
     )
 
 
-def _current_at(start_field: str, moment: dt.datetime) -> Q:
+def _current_at(moment: dt.datetime) -> Q:
+    # created_at and superseded_at are exact to the microsecond (the certificate's own validity is whole seconds), so
+    # a rotation within the same second as a signature still tells which certificate was current.
     # Revoked certificates stay in history too: whether a revocation matters for old signatures is the caller's call.
-    return Q(**{f"{start_field}__lte": moment}) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment))
+    return Q(created_at__lte=moment) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=moment))
 
 
 def certificate_at(organisation: Organisation, purpose: str, moment: dt.datetime) -> Certificate | None:
     """The certificate of that purpose the organisation used at `moment` (to verify what it signed then)."""
     return (
         Certificate.objects.select_related("key", "issuer")
-        .filter(_current_at("not_before", moment), organisation=organisation, purpose=purpose)
-        .order_by("-not_before", "-id")
+        .filter(_current_at(moment), organisation=organisation, purpose=purpose)
+        .order_by("-created_at", "-id")
         .first()
     )
 
@@ -60,8 +62,8 @@ def seal_at(organisation: Organisation, moment: dt.datetime) -> Seal | None:
     """The seal the organisation used at `moment`."""
     return (
         Seal.objects.select_related("certificate", "maker_certificate")
-        .filter(_current_at("valid_start", moment), organisation=organisation)
-        .order_by("-valid_start", "-id")
+        .filter(_current_at(moment), organisation=organisation)
+        .order_by("-created_at", "-id")
         .first()
     )
 

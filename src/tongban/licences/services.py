@@ -174,9 +174,10 @@ def _next_es_id(organisation: Organisation) -> str:
     return f"{organisation.uscc}{Seal.objects.filter(organisation=organisation).count() + 1:02d}"
 
 
-def _supersede(queryset, now: dt.datetime) -> list[int]:
+def _supersede(queryset) -> list[int]:
+    """Mark the current rows superseded as of this instant (to the microsecond, see selectors.certificate_at)."""
     ids = list(queryset.filter(status=CredentialStatus.CURRENT).values_list("pk", flat=True))
-    queryset.filter(pk__in=ids).update(status=CredentialStatus.SUPERSEDED, superseded_at=now)
+    queryset.filter(pk__in=ids).update(status=CredentialStatus.SUPERSEDED, superseded_at=timezone.now())
     return ids
 
 
@@ -185,7 +186,7 @@ def _make_seal(organisation: Organisation, *, actor, now: dt.datetime) -> Seal:
     if certificate is None:
         raise DomainError(LicenceError.KEYS_MISSING)
     maker = certificate.issuer
-    superseded = _supersede(Seal.objects.filter(organisation=organisation), now)
+    superseded = _supersede(Seal.objects.filter(organisation=organisation))
     content = SealContent(
         vendor_id=SEAL_VENDOR_ID,
         es_id=_next_es_id(organisation),
@@ -230,7 +231,7 @@ def organisation_keys_rotate(*, actor=None, organisation: Organisation, reason: 
     """New keys, certificates and seal for the organisation. The old ones stay, superseded, and keep verifying."""
     organisation = _lock_active(organisation)
     now = _now()
-    old = _supersede(Certificate.objects.filter(organisation=organisation, purpose__in=_ORGANISATION_UNIT.keys()), now)
+    old = _supersede(Certificate.objects.filter(organisation=organisation, purpose__in=_ORGANISATION_UNIT.keys()))
     audit.record(
         actor=actor,
         action="licences.keys.rotate",

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from tongban.core import crypto
 from tongban.core.errors import DomainError
@@ -105,21 +106,21 @@ def test_rotation_keeps_old_certificates_and_seals_verifiable(amr, tmp_path):
     old_seal = services.seal_make(actor=None, organisation=amr)
     old_cert = old_seal.certificate
     signed_before = signer_for(old_cert.key).sign(b"licence issued before rotation").value
-    moment_before = old_seal.valid_start
+    moment_before = timezone.now()  # when that licence was signed
 
     rotated = services.organisation_keys_rotate(actor=None, organisation=amr, reason="年度更换")
 
     old_seal.refresh_from_db()
     old_cert.refresh_from_db()
     assert (old_cert.status, old_seal.status) == (CredentialStatus.SUPERSEDED, CredentialStatus.SUPERSEDED)
-    assert old_cert.superseded_at == rotated.seal.valid_start
+    assert moment_before < old_cert.superseded_at <= rotated.seal_certificate.created_at
     assert rotated.seal.certificate == rotated.seal_certificate != old_cert
     assert rotated.seal.status == CredentialStatus.CURRENT
     assert Certificate.objects.filter(organisation=amr).count() == 4
     assert Certificate.objects.filter(organisation=amr, status=CredentialStatus.CURRENT).count() == 2
     # What was signed before verifies with the certificate current then, and that certificate still chains.
     assert selectors.certificate_at(amr, CertificatePurpose.SEAL, moment_before) == old_cert
-    assert selectors.certificate_at(amr, CertificatePurpose.SEAL, rotated.seal.valid_start) == rotated.seal_certificate
+    assert selectors.certificate_at(amr, CertificatePurpose.SEAL, timezone.now()) == rotated.seal_certificate
     assert selectors.seal_at(amr, moment_before) == old_seal
     assert signature_valid(bytes(old_cert.key.public_key), b"licence issued before rotation", signed_before) is True
     assert seal_signature_valid(bytes(old_seal.der)) is True

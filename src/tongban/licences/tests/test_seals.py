@@ -104,7 +104,7 @@ def test_seal_make_supersedes_the_previous_seal_and_audits(sealed, amr):
     second = services.seal_make(actor=None, organisation=amr)
     sealed.refresh_from_db()
     assert (sealed.status, second.status) == (CredentialStatus.SUPERSEDED, CredentialStatus.CURRENT)
-    assert sealed.superseded_at == second.valid_start
+    assert sealed.created_at < sealed.superseded_at <= second.created_at
     assert second.es_id == f"{amr.uscc}02"
     assert seal_signature_valid(bytes(sealed.der)) is True
     entries = AuditEntry.objects.filter(action="licences.seal.make").order_by("id")
