@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -42,7 +43,7 @@ from tongban.cases.models import (
 )
 from tongban.catalog.access import require_published_version
 from tongban.catalog.forms_schema import coerce_submission, validate_submission
-from tongban.catalog.models import ImplementationItem, Material, MaterialNecessity, VersionStatus
+from tongban.catalog.models import ImplementationItem, ItemVersion, Material, MaterialNecessity, VersionStatus
 from tongban.core import audit
 from tongban.core.errors import DomainError
 from tongban.core.numbering import case_number
@@ -400,6 +401,11 @@ def case_submit(*, actor: User, case: Case, idempotency_key: str = "") -> Case:
     _event(case, EventCode.RECEIVED, gettext_noop("接件"), actor=actor, organisation=hall or case.organisation)
     documents.document_issue(case=case, kind=DocumentKind.RECEIPT, data=_receipt_data(case), organisation=hall)
     _audit(actor, "cases.case.submit", case, {"status": CaseStatus.DRAFT}, number=case.number)
+    _tell_received(case)
+    return case
+
+
+def _tell_received(case: Case) -> None:
     _tell(
         case,
         "case.received",
@@ -407,7 +413,6 @@ def case_submit(*, actor: User, case: Case, idempotency_key: str = "") -> Case:
         _("您申请的“%(item)s”已接件，办件编号 %(number)s，受理期限 %(due)s。")
         % {"item": case.version.name, "number": case.number, "due": case.acceptance_due.isoformat()},
     )
-    return case
 
 
 def case_submit_new(
@@ -418,35 +423,169 @@ def case_submit_new(
     answers: dict,
     materials: list[dict],
     idempotency_key: str,
+    replay_checked: bool = False,
 ) -> tuple[Case, bool]:
     """Create and submit in one go (the API): returns (case, created). A repeated key returns the first case.
 
     `materials` are {"material": id, "provision": …, "upload": id?, "reference": ""}. Nothing is saved when any part
     is wrong; a concurrent duplicate loses on the unique (submitted_by, idempotency_key) and gets the winner's case.
+    `replay_checked`: the caller has just looked the key up itself (the API does, before loading the item).
+
+    Unlike the page's draft → attach → submit, this is one transaction that checks everything first and then
+    inserts the received case once, its materials in one statement, and one audit row for the whole submission;
+    the chain lock is taken at the very end (audit.deferred) so submissions overlap for all but their last steps.
     """
-    existing = case_for_idempotency_key(actor, idempotency_key)
-    if existing is not None:
-        return existing, False
+    if not replay_checked:
+        existing = case_for_idempotency_key(actor, idempotency_key)
+        if existing is not None:
+            return existing, False
     try:
         with transaction.atomic():
-            case = draft_start(actor=actor, applicant=applicant, item=item, prefill=answers)
-            case.idempotency_key = idempotency_key
-            case.save(update_fields=["idempotency_key"])
-            for row in materials:
-                material_attach(
-                    actor=actor,
-                    case=case,
-                    material_id=row["material"],
-                    provision=row.get("provision", Provision.UPLOAD),
-                    upload_id=row.get("upload"),
-                    reference=row.get("reference", ""),
-                )
-            return case_submit(actor=actor, case=case, idempotency_key=idempotency_key), True
+            return _submit_in_one_go(actor, applicant, item, answers, materials, idempotency_key), True
     except IntegrityError:
         existing = case_for_idempotency_key(actor, idempotency_key)
         if existing is None:
             raise
         return existing, False
+
+
+@dataclass(frozen=True)
+class _VersionMaterial:
+    """What submission needs of one of a published version's materials (kept in `_version_materials`)."""
+
+    pk: int
+    name: str
+    necessity: str
+
+
+# Published versions never change (a change is a new version), so their materials are read once per process.
+# Saves of versions or materials in this process clear it (the test suite reuses primary keys on SQLite).
+_version_materials_cache: dict[int, tuple[_VersionMaterial, ...]] = {}
+_VERSION_MATERIALS_MAX = 1000
+
+
+def _version_materials(version) -> tuple[_VersionMaterial, ...]:
+    """The published version's materials in their order, from the per-process cache (one query the first time)."""
+    cached = _version_materials_cache.get(version.pk)
+    if cached is None:
+        cached = tuple(
+            _VersionMaterial(pk, name, necessity)
+            for pk, name, necessity in version.materials.values_list("pk", "name", "necessity")
+        )
+        if len(_version_materials_cache) >= _VERSION_MATERIALS_MAX:
+            _version_materials_cache.clear()
+        _version_materials_cache[version.pk] = cached
+    return cached
+
+
+def _forget_version_materials(**_kwargs) -> None:
+    _version_materials_cache.clear()
+
+
+for _model in (ItemVersion, Material):
+    post_save.connect(_forget_version_materials, sender=_model, dispatch_uid=f"cases-version-materials-{_model}")
+    post_delete.connect(_forget_version_materials, sender=_model, dispatch_uid=f"cases-version-materials-{_model}")
+
+
+def _checked_material_rows(
+    actor: User, offered: tuple[_VersionMaterial, ...], rows: list[dict]
+) -> list[tuple[_VersionMaterial, str, int | None, str]]:
+    """(material, provision, upload id, reference) per row, checked as material_attach checks one, in row order;
+    the uploads' ownership in one query. A later 容缺 row for the same material replaces an earlier one."""
+    by_pk = {material.pk: material for material in offered}
+    upload_ids = {row.get("upload") for row in rows if row.get("provision", Provision.UPLOAD) == Provision.UPLOAD}
+    upload_ids.discard(None)
+    owned = set(Upload.objects.filter(pk__in=upload_ids, uploaded_by=actor).values_list("pk", flat=True))
+    checked: list[tuple[_VersionMaterial, str, int | None, str]] = []
+    for row in rows:
+        material = by_pk.get(row["material"])
+        if material is None:
+            raise DomainError(CaseError.MATERIAL_NOT_OF_ITEM)
+        provision = row.get("provision", Provision.UPLOAD)
+        if provision == Provision.DEFERRED and material.necessity != MaterialNecessity.DEFERRABLE:
+            raise DomainError(CaseError.MATERIAL_NOT_DEFERRABLE)
+        upload_id = row.get("upload") if provision == Provision.UPLOAD else None
+        if provision == Provision.UPLOAD and upload_id not in owned:
+            raise DomainError(CaseError.UPLOAD_NOT_FOUND)
+        if provision == Provision.DEFERRED:
+            checked = [c for c in checked if not (c[0] is material and c[1] == Provision.DEFERRED)]
+        checked.append((material, provision, upload_id, row.get("reference", "")))
+    return checked
+
+
+def _missing_of(offered: tuple[_VersionMaterial, ...], provided: set[int]) -> dict[str, list[str]]:
+    """missing_materials for materials not yet saved."""
+    return {
+        f"material-{material.pk}": [_("请提供“%(name)s”") % {"name": material.name}]
+        for material in offered
+        if material.necessity != MaterialNecessity.OPTIONAL and material.pk not in provided
+    }
+
+
+def _submit_in_one_go(
+    actor: User, applicant: Applicant, item: ImplementationItem, answers: dict, rows: list[dict], key: str
+) -> Case:
+    """case_submit_new's transaction: check as draft_start, material_attach and case_submit do, then write."""
+    require_may_apply(applicant=applicant, item=item)
+    version = item.published_version
+    offered = _version_materials(version)
+    checked = _checked_material_rows(actor, offered, rows)
+    errors = validate_submission(version.form_schema, answers, ui=version.form_ui)
+    if errors:
+        raise DomainError(CaseError.INVALID_FORM, fields=errors)
+    missing = _missing_of(offered, {material.pk for material, *_rest in checked})
+    if missing:
+        raise DomainError(CaseError.MATERIALS_MISSING, fields=missing)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    due, provisional = deadlines.acceptance_due(today)
+    case = Case.objects.create(
+        number=case_number(item.code, today),
+        query_code=new_query_code(),
+        status=CaseStatus.RECEIVED,
+        lock_version=1,  # created and submitted: one transition, as draft → 已接件 counts on the page's path
+        item=item,
+        version=version,
+        organisation=item.organisation,
+        applicant=applicant.account,
+        submitted_by=actor,
+        form_data=dict(answers),
+        idempotency_key=key,
+        received_at=now,
+        materials_complete_on=today,
+        acceptance_due=due,
+        deadline_provisional=provisional,
+        **_applicant_fields(applicant),
+    )
+    CaseMaterial.objects.bulk_create(
+        CaseMaterial(
+            case=case,
+            material_id=material.pk,
+            provision=provision,
+            upload_id=upload,
+            reference=reference,
+            added_by=actor,
+        )
+        for material, provision, upload, reference in checked
+    )
+    _event(case, EventCode.RECEIVED, gettext_noop("接件"), actor=actor, organisation=case.organisation)
+    documents.document_issue(case=case, kind=DocumentKind.RECEIPT, data=_receipt_data(case))
+    _tell_received(case)
+    with audit.deferred():  # last: the chain lock is held from here to COMMIT only
+        _audit(
+            actor,
+            "cases.case.submit",
+            case,
+            {"status": CaseStatus.DRAFT},
+            number=case.number,
+            item=item.code,
+            version=version.pk,
+            materials=[
+                {"material": material.pk, "provision": provision, "upload": upload}
+                for material, provision, upload, _reference in checked
+            ],
+        )
+    return case
 
 
 def case_for_idempotency_key(actor: User, key: str) -> Case | None:

@@ -4,6 +4,10 @@ Each entry's hash is SM3 over the previous entry's hash and the entry's canonica
 reordering any row breaks every hash after it. Writers are serialised (a PostgreSQL advisory lock; SQLite's
 IMMEDIATE transactions) so the chain stays linear under concurrency.
 
+The lock is held from the first entry to COMMIT, so every audited write of the platform waits for it. A hot path
+wraps the end of its transaction in `deferred()`: its entries are buffered and chained together when the with-block
+ends, just before the commit, so the lock covers only "read the last hash, insert, commit".
+
 Database triggers refuse UPDATE and DELETE on the table (`create_triggers`, installed by migration
 0002_audit_triggers), so the application cannot change history even by mistake; the chain is what detects someone
 who goes around the triggers with direct database access. `manage.py audit_verify` checks both.
@@ -13,6 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +36,9 @@ from tongban.core.models import AuditEntry
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same in every process. (0x5442 = "TB")
 _CHAIN_LOCK_KEY = 0x5442_0001
+
+# Entries buffered by an open `deferred()` block (None when none is open).
+_pending: ContextVar[list[AuditEntry] | None] = ContextVar("audit_pending", default=None)
 
 # The table name is spelled out rather than read from AuditEntry._meta: migration 0002 runs this SQL and must mean
 # the same table whatever the model looks like later.
@@ -216,12 +226,50 @@ def record(
         user_agent=context.user_agent,
         request_id=context.request_id,
     )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(entry)  # chained and saved when the deferred() block ends
+    else:
+        _append([entry])
+    return entry
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain the entries after the newest one and insert them, under the chain lock (held to COMMIT)."""
     _lock_chain()
     last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    entry.prev_hash = last or GENESIS_HASH
-    entry.hash = chain_hash(entry.prev_hash, entry)
-    entry.save(force_insert=True)
-    return entry
+    previous = last or GENESIS_HASH
+    for entry in entries:
+        entry.prev_hash = previous
+        entry.hash = previous = chain_hash(previous, entry)
+    if len(entries) == 1:
+        entries[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(entries)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Buffer the entries recorded inside the block and write them (lock, chain, insert) when it ends.
+
+    Use it as the last thing inside a service's transaction.atomic block, so the chain lock is taken just before
+    COMMIT instead of at the first entry. Entries keep their own times and order; they have no id or hash until the
+    block ends. If the block raises, nothing is written (the transaction rolls back anyway). Nested blocks join the
+    outer one.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.deferred must run inside the service's transaction.atomic block")
+    entries: list[AuditEntry] = []
+    token = _pending.set(entries)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if entries:
+        _append(entries)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:

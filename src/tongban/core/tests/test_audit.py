@@ -213,3 +213,86 @@ def test_concurrent_writers_keep_the_chain_linear():
     assert audit.verify_chain() == (threads * per_thread, None)
     prev_hashes = list(AuditEntry.objects.values_list("prev_hash", flat=True))
     assert len(set(prev_hashes)) == threads * per_thread
+
+
+# --- deferred(): the chain lock taken at the end of the block ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_deferred_entries_are_chained_in_order_when_the_block_ends():
+    (head,) = _record(1)
+    with transaction.atomic():
+        with audit.deferred():
+            first = audit.record(actor=None, action="test.first", object_type="x", object_id="1")
+            second = audit.record(actor=None, action="test.second", object_type="x", object_id="1")
+            assert (first.pk, second.pk, first.hash) == (None, None, "")
+            assert AuditEntry.objects.count() == 1
+        assert AuditEntry.objects.count() == 3
+    assert (first.prev_hash, second.prev_hash) == (head.hash, first.hash)
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        "test.write",
+        "test.first",
+        "test.second",
+    ]
+    assert audit.verify_chain() == (3, None)
+
+
+@pytest.mark.django_db
+def test_a_deferred_block_that_raises_writes_nothing_and_record_is_immediate_again():
+    with pytest.raises(ValueError, match="boom"), transaction.atomic(), audit.deferred():
+        audit.record(actor=None, action="test.lost", object_type="x", object_id="1")
+        raise ValueError("boom")
+    assert AuditEntry.objects.count() == 0
+    with transaction.atomic():
+        entry = audit.record(actor=None, action="test.now", object_type="x", object_id="1")
+        assert entry.pk is not None
+    assert audit.verify_chain() == (1, None)
+
+
+@pytest.mark.django_db
+def test_nested_deferred_blocks_write_once_at_the_outer_end():
+    with transaction.atomic(), audit.deferred():
+        audit.record(actor=None, action="test.outer", object_type="x", object_id="1")
+        with audit.deferred():
+            audit.record(actor=None, action="test.inner", object_type="x", object_id="1")
+        assert AuditEntry.objects.count() == 0
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == ["test.outer", "test.inner"]
+    assert audit.verify_chain() == (2, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deferred_outside_a_transaction_is_refused():
+    with pytest.raises(RuntimeError, match=r"inside the service's transaction\.atomic block"), audit.deferred():
+        pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deferred_and_immediate_writers_keep_the_chain_linear():
+    threads, per_thread, errors = 6, 6, []
+    start = threading.Barrier(threads)
+
+    def writer(worker: int) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                with transaction.atomic():
+                    if worker % 2:
+                        audit.record(actor=None, action=f"test.now{worker}", object_type="x", object_id=str(i))
+                        continue
+                    with audit.deferred():
+                        for part in range(2):
+                            audit.record(actor=None, action=f"test.later{worker}", object_type="x", object_id=str(part))
+        except Exception as exc:  # collected and asserted below; a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    total = 3 * per_thread + 3 * per_thread * 2
+    assert errors == []
+    assert audit.verify_chain() == (total, None)
+    assert len(set(AuditEntry.objects.values_list("prev_hash", flat=True))) == total
