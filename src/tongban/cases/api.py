@@ -15,7 +15,6 @@ holding the "cases" scope. Errors use the platform's error body (core.errors).
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.urls import reverse
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 from oauth2_provider.models import AccessToken
@@ -26,7 +25,7 @@ from tongban.accounts.errors import AccountsError
 from tongban.accounts.models import User
 from tongban.cases import access, selectors, services
 from tongban.cases.errors import CaseError
-from tongban.cases.models import Case, CaseDocument, CaseEvent, CaseStatus
+from tongban.cases.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind
 from tongban.cases.schemas import (
     CaseCreatedOut,
     CaseCreateIn,
@@ -39,6 +38,7 @@ from tongban.cases.schemas import (
     WorklistPageOut,
 )
 from tongban.cases.uploads import upload_store
+from tongban.cases.views_progress import ID_SLOT, NUMBER_SLOT, UUID_SLOT, url_template
 from tongban.catalog.access import access_published_item
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
@@ -94,23 +94,31 @@ def _identity(request, enterprise: int | None) -> ActingIdentity | None:
     return getattr(request, "acting_identity", None)
 
 
-def _links(case: Case) -> dict:
-    return {
-        "api": reverse("api-v1:case_detail", args=[case.number]) if case.number else "",
-        "page": reverse("cases:detail", args=[case.public_id]),
-    }
+class _Urls:
+    """The addresses an answer links to, reversed once per answer and filled per case (lists are hot, issue 5)."""
 
+    def __init__(self):
+        self.api_url = url_template("api-v1:case_detail", NUMBER_SLOT)
+        self.page_url = url_template("cases:detail", UUID_SLOT)
+        self.document_url = url_template("cases:document", UUID_SLOT, ID_SLOT)
+        self.kind_names = selectors.choice_labels(DocumentKind)
 
-def _document(case: Case, document: CaseDocument) -> dict:
-    return {
-        "id": document.pk,
-        "kind": document.kind,
-        "kind_name": str(document.get_kind_display()),
-        "number": document.number,
-        "issued_at": document.issued_at,
-        "ready": document.status == CaseDocument.RenderStatus.READY,
-        "download": reverse("cases:document", args=[case.public_id, document.pk]),
-    }
+    def links(self, case: Case) -> dict:
+        return {
+            "api": self.api_url.format(case.number) if case.number else "",
+            "page": self.page_url.format(case.public_id),
+        }
+
+    def document(self, case: Case, document: CaseDocument) -> dict:
+        return {
+            "id": document.pk,
+            "kind": document.kind,
+            "kind_name": self.kind_names.get(document.kind, document.kind),
+            "number": document.number,
+            "issued_at": document.issued_at,
+            "ready": document.status == CaseDocument.RenderStatus.READY,
+            "download": self.document_url.format(case.public_id, document.pk),
+        }
 
 
 def _head(case: Case) -> dict:
@@ -118,7 +126,7 @@ def _head(case: Case) -> dict:
     return {
         "number": case.number,
         "status": case.status,
-        "status_name": str(case.get_status_display()),
+        "status_name": selectors.status_name(case.status),
         "item": case.item.code,
         "item_name": case.version.name,
         "organisation": case.organisation.name,
@@ -134,7 +142,7 @@ def _page(current, items: list[dict]) -> dict:
     }
 
 
-def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> dict:
+def _summary(case: Case, documents: list[CaseDocument], current_step: str, urls: _Urls) -> dict:
     return _head(case) | {
         "public_id": str(case.public_id),
         "current_step": current_step or "",
@@ -143,8 +151,8 @@ def _summary(case: Case, documents: list[CaseDocument], current_step: str) -> di
         "acceptance_due": case.acceptance_due,
         "promised_due": case.promised_due,
         "statutory_due": case.statutory_due,
-        "documents": [_document(case, document) for document in documents],
-        "links": _links(case),
+        "documents": [urls.document(case, document) for document in documents],
+        "links": urls.links(case),
     }
 
 
@@ -164,7 +172,7 @@ def _created(case: Case) -> dict:
         "public_id": str(case.public_id),
         "received_at": case.received_at,
         "acceptance_due": case.acceptance_due,
-        "links": _links(case),
+        "links": _Urls().links(case),
     }
 
 
@@ -225,8 +233,10 @@ def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header(""
         answers=payload.answers,
         materials=[row.dict() for row in payload.materials],
         idempotency_key=key,
+        replay_checked=True,
     )
-    return Status(201 if created else 200, _created(_for_response(case)))
+    # A new case comes back with its item, version and organisation attached; a concurrent duplicate's is read.
+    return Status(201, _created(case)) if created else Status(200, _created(_for_response(case)))
 
 
 def _for_response(case: Case) -> Case:
@@ -241,7 +251,10 @@ def case_mine(request, page: int = 1, tab: str = "all", enterprise: int | None =
     """当前身份的办件（含草稿），新的在前；tab 可为 all、draft（草稿）、active（办理中）、done（已办结）。"""
     cases = selectors.my_cases(_caller(request), _identity(request, enterprise), tab)
     current = Paginator(cases, PER_PAGE).get_page(page)
-    return _page(current, [_summary(case, case.case_documents, case.current_step) for case in current.object_list])
+    urls = _Urls()
+    return _page(
+        current, [_summary(case, case.case_documents, case.current_step, urls) for case in current.object_list]
+    )
 
 
 @router.get(
@@ -309,7 +322,7 @@ def case_detail(request, number: str, enterprise: int | None = None):
     detail = selectors.case_detail(case)
     current_step = detail.timeline[-1].name if detail.timeline else ""
     supplement = detail.open_supplement.items if detail.open_supplement else []
-    return _summary(case, detail.documents, current_step) | {
+    return _summary(case, detail.documents, current_step, _Urls()) | {
         "applicant_name": case.applicant_name,
         "channel": case.channel,
         "accepted_on": case.accepted_on,

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Choices, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from tongban.accounts.enterprises import ActingIdentity
 from tongban.accounts.models import User
@@ -31,6 +32,28 @@ from tongban.cases.models import (
 )
 from tongban.core.calendar import add_working_days
 from tongban.core.pii import blind_index
+
+# ---------------------------------------------------------------------------------------------------------------
+# Status labels
+
+# {(choices class, language): {value: label}}, filled on first use: a list row then costs one dict lookup instead of
+# Model.get_FOO_display(), which rebuilds the choices dict and resolves every lazy label each time.
+_labels: dict[tuple[type, str], dict] = {}
+
+
+def choice_labels(choices: type[Choices]) -> dict:
+    """A choices class's labels in the active language, by value."""
+    key = (choices, get_language() or "")
+    labels = _labels.get(key)
+    if labels is None:
+        labels = _labels[key] = {value: str(label) for value, label in choices.choices}
+    return labels
+
+
+def status_name(status: int) -> str:
+    """A case status's label in the active language (the code itself, as text, for a code the platform lacks)."""
+    return choice_labels(CaseStatus).get(status, str(status))
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # 我的办件
@@ -234,7 +257,7 @@ def lookup(number: str, *, code: str = "", id_number: str = "") -> LookupResult 
     return LookupResult(
         number=case.number,
         status=case.status,
-        status_name=str(case.get_status_display()),
+        status_name=status_name(case.status),
         item_name=case.version.name,
         organisation_name=case.organisation.name,
         received_at=case.received_at,

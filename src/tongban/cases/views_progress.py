@@ -8,6 +8,9 @@ with a form catch it and show the message beside the form instead.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,15 +18,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tongban.cases import access, selectors, services
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
-from tongban.cases.models import WITHDRAWABLE_STATUSES, Case
+from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
@@ -67,10 +71,108 @@ def my_cases(request):
     tab = tab if tab in selectors.TAB_STATUSES else "all"
     cases = selectors.my_cases(request.user, request.acting_identity, tab)
     page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    for case in rows:
-        case.resume_url = resume_url(case) if case.is_draft else ""
-    return render(request, "cases/progress/mine.html", {"page": page, "rows": rows, "tab": tab, "tabs": TABS})
+    context = {"page": page, "rows": _mine_rows(list(page.object_list)), "tab": tab, "tabs": TABS}
+    return render(request, "cases/progress/mine.html", context | {"resume_label": _("继续填写")})
+
+
+@dataclass(frozen=True)
+class MineRow:
+    """One case of 我的办件 as the page shows it: every label, date and address worked out before rendering.
+
+    The page is hot (issue 5): one include, a dozen {% translate %} and date filters per row cost most of its time.
+    """
+
+    pk: int  # the case's
+    title: str
+    url: str  # the detail page; "" for a draft (its button resumes it instead)
+    status: str
+    number: str
+    facts: list[tuple[str, str]]  # (label, value) of the <dl>
+    resume_url: str
+    documents: list[tuple[str, str]]  # (kind name, download address)
+
+
+# Placeholder arguments for url_template.
+UUID_SLOT = uuid.UUID(int=0)
+ID_SLOT = 987654321
+NUMBER_SLOT = "CASENUMBERSLOT"  # a case number (办件编号) in a URL
+
+
+def url_template(name: str, *slots) -> str:
+    """The named URL as a str.format template, so a list reverses once per page rather than once per row: each
+    placeholder argument (UUID_SLOT, ID_SLOT, any distinctive text) becomes {0}, {1}… in order."""
+    url = reverse(name, args=slots)
+    for index, slot in enumerate(slots):
+        url = url.replace(str(slot), f"{{{index}}}")
+    return url
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def _minute(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _mine_rows(cases: list[Case]) -> list[MineRow]:
+    detail_url = url_template("cases:detail", UUID_SLOT)
+    document_url = url_template("cases:document", UUID_SLOT, ID_SLOT)
+    statuses, kinds = selectors.choice_labels(CaseStatus), selectors.choice_labels(DocumentKind)
+    labels = {
+        "number": _("办件编号"),
+        "organisation": _("办理机构"),
+        "step": _("当前环节"),
+        "saved": _("保存时间"),
+        "kept": _("草稿保留至"),
+        "received": _("接件时间"),
+        "acceptance_due": _("受理期限"),
+        "accepted": _("受理日期"),
+        "promised": _("承诺办结日期"),
+        "statutory": _("法定办结日期"),
+    }
+    return [
+        MineRow(
+            pk=case.pk,
+            title=case.version.name,
+            url="" if case.is_draft else detail_url.format(case.public_id),
+            status=statuses.get(case.status, str(case.status)),
+            number=case.number or "",
+            facts=_mine_facts(case, labels),
+            resume_url=resume_url(case) if case.is_draft else "",
+            documents=[
+                (kinds.get(document.kind, document.kind), document_url.format(case.public_id, document.pk))
+                for document in case.case_documents
+            ],
+        )
+        for case in cases
+    ]
+
+
+def _mine_facts(case: Case, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The row's <dl>: as the detail page's deadlines (_deadlines.html) for a submitted case, save times for a draft."""
+    facts = [(labels["number"], case.number)] if case.number else []
+    facts.append((labels["organisation"], case.organisation.name))
+    if case.current_step:
+        facts.append((labels["step"], gettext(case.current_step)))
+    if case.is_draft:
+        facts.append((labels["saved"], _minute(case.updated_at)))
+        if case.draft_expires_at:
+            facts.append((labels["kept"], _day(timezone.localdate(case.draft_expires_at))))
+        return facts
+    if case.received_at:
+        facts.append((labels["received"], _minute(case.received_at)))
+    if case.acceptance_due and case.status == CaseStatus.RECEIVED:
+        due = _("%(due)s 前作出是否受理的决定") % {"due": _day(case.acceptance_due)}
+        facts.append((labels["acceptance_due"], due))
+    if case.accepted_on:
+        deemed = _("（逾期视为受理）") if case.acceptance_deemed else ""
+        facts.append((labels["accepted"], _day(case.accepted_on) + deemed))
+    if case.promised_due:
+        facts.append((labels["promised"], _day(case.promised_due)))
+    if case.statutory_due:
+        facts.append((labels["statutory"], _day(case.statutory_due)))
+    return facts
 
 
 @login_required

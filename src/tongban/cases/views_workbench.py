@@ -33,7 +33,8 @@ from tongban.cases import forms_workbench as wf
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
 from tongban.cases.forms_apply import answer_text
-from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStatus, SupplementRequest
+from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStatus, Channel, SupplementRequest
+from tongban.cases.views_progress import NUMBER_SLOT, url_template
 from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import CaseType, MaterialNecessity
 from tongban.core.calendar import working_days_between
@@ -88,10 +89,53 @@ def worklist(request):
         "hint": WORKLIST_HINTS[name],
         "tabs": list(WORKLIST_TITLES.items()),
         "page": page,
-        "today": today,
+        "rows": _worklist_rows(list(page.object_list), today),
+        "labels": {"window": _("窗口"), "supervised": _("督办")},
         "at_counter": counter.counter_halls(request.user).exists(),
     }
     return render(request, TEMPLATES + "worklist.html", context)
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    """One case of a worklist as the table shows it, worked out before rendering (the list is hot, issue 5)."""
+
+    number: str
+    url: str
+    title: str
+    organisation: str
+    at_window: bool
+    applicant: str
+    received: str
+    due: str
+    due_note: str  # 已超期 / 今日到期, shown in bold; "" otherwise
+    supervised: bool
+
+
+def _worklist_rows(cases: list[Case], today: dt.date) -> list[WorklistRow]:
+    case_url_template = url_template("cases-workbench:case", NUMBER_SLOT)
+    overdue, due_today = _("已超期"), _("今日到期")
+    return [
+        WorklistRow(
+            number=case.number,
+            url=case_url_template.format(case.number),
+            title=case.version.name,
+            organisation=case.organisation.name,
+            at_window=case.channel == Channel.WINDOW,
+            applicant=case.applicant_name,
+            received=timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M") if case.received_at else "",
+            due=case.acceptance_due.isoformat() if case.acceptance_due else "",
+            due_note=_due_note(case.acceptance_due, today, overdue, due_today),
+            supervised=case.supervision_flag,
+        )
+        for case in cases
+    ]
+
+
+def _due_note(due: dt.date | None, today: dt.date, overdue: str, due_today: str) -> str:
+    if due is None or due > today:
+        return ""
+    return overdue if due < today else due_today
 
 
 # ---------------------------------------------------------------------------------------------------------------
