@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 import threading
 from xml.sax.saxutils import escape
 
@@ -32,18 +30,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from tongban.cases.documents import reconsideration_body
 from tongban.cases.models import CaseDocument, DocumentKind
+from tongban.core.fonts import MISSING_MESSAGE, CjkFontMissing, cjk_font_candidates
 
 FONT_NAME = "TongbanCJK"
-# TrueType CJK fonts looked for by path, most preferred first (Debian/Ubuntu, then other common places).
-FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "/Library/Fonts/Arial Unicode.ttf",
-)
 LAW = "《中华人民共和国行政许可法》"
 # Where a notice sends the applicant to follow the case (the same words on every document).
 PROGRESS_HINT = "办理进度可登录本平台在“我的办件”中查看，也可以在平台“办件查询”页面凭办件编号和查询密码查询。"
@@ -52,26 +41,8 @@ _font_lock = threading.Lock()
 _font_registered = False
 
 
-class PdfFontMissing(RuntimeError):
-    """No embeddable CJK TrueType font was found on this machine."""
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Font
-
-
-def _fc_list_candidates() -> list[str]:
-    """Font files fontconfig knows for Chinese, as a fallback to the fixed paths."""
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return []
-    try:
-        command = [fc_list, ":lang=zh", "file"]  # a fixed argument list, no shell
-        result = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
-    except (OSError, subprocess.SubprocessError):
-        return []
-    files = (line.strip().rstrip(":") for line in result.stdout.splitlines())
-    return sorted(path for path in files if path.lower().endswith((".ttf", ".ttc")))
 
 
 def _try_register(path: str) -> bool:
@@ -83,21 +54,18 @@ def _try_register(path: str) -> bool:
 
 
 def ensure_font() -> str:
-    """Register the CJK font once per process and return its name; raise PdfFontMissing when there is none."""
+    """Register the CJK font once per process and return its name; raise CjkFontMissing when there is none."""
     global _font_registered
     if _font_registered:
         return FONT_NAME
     with _font_lock:
         if not _font_registered:
-            for path in (*FONT_PATHS, *_fc_list_candidates()):
+            for path in cjk_font_candidates():
                 if _try_register(path):
                     _font_registered = True
                     break
             else:
-                raise PdfFontMissing(
-                    "生成 PDF 需要中文 TrueType 字体，但本机没有找到（例如执行 apt-get install fonts-wqy-zenhei）。"
-                    " No CJK TrueType font found for PDF rendering: install fonts-wqy-zenhei."
-                )
+                raise CjkFontMissing(MISSING_MESSAGE)
     return FONT_NAME
 
 

@@ -10,41 +10,23 @@ from __future__ import annotations
 import functools
 import io
 import math
-import shutil
-import subprocess
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from tongban.core.fonts import MISSING_MESSAGE, CjkFontMissing, cjk_font_candidates
 
 SEAL_RED = (220, 20, 30, 255)
 SEAL_SIZE_PX = 480  # 42 mm at about 290 dpi: sharp when printed at the seal's real size
 SEAL_SIZE_MM = 42  # the usual diameter of an official round seal
-# Fixed places first (Debian/Ubuntu), then whatever fontconfig knows for Chinese.
-_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
-
-
-class SealFontMissing(RuntimeError):
-    """No CJK font to draw the seal's characters with."""
 
 
 @functools.lru_cache(maxsize=1)
 def font_path() -> str:
-    """The path of a CJK TrueType font on this machine; SealFontMissing when there is none."""
-    for path in _FONT_PATHS:
-        if Path(path).is_file():
-            return path
-    fc_match = shutil.which("fc-match")
-    if fc_match:
-        command = [fc_match, "-f", "%{file}", ":lang=zh"]  # a fixed argument list, no shell
-        found = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)  # noqa: S603
-        if found.returncode == 0 and found.stdout.lower().endswith((".ttf", ".ttc", ".otf")):
-            return found.stdout
-    raise SealFontMissing("制作印章图片需要中文字体（例如 apt-get install fonts-wqy-zenhei）。")
+    """The path of a CJK TrueType font on this machine; CjkFontMissing when there is none."""
+    candidates = cjk_font_candidates()
+    if not candidates:
+        raise CjkFontMissing(MISSING_MESSAGE)
+    return candidates[0]
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:

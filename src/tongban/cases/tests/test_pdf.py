@@ -20,6 +20,7 @@ from tongban.cases.models import Case, CaseDocument, DocumentKind
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import submitted_case
 from tongban.core import services as core_services
+from tongban.core.fonts import CjkFontMissing
 from tongban.core.models import Organisation, OrganisationKind, Region
 from tongban.core.tests.identifiers import uscc
 
@@ -180,7 +181,6 @@ def test_reconsideration_body_is_the_government_at_the_same_level(county):
 
 def test_missing_font_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(pdf, "_font_registered", False)
-    monkeypatch.setattr(pdf, "FONT_PATHS", ("/nonexistent/font.ttc",))
-    monkeypatch.setattr(pdf, "_fc_list_candidates", lambda: [])
-    with pytest.raises(pdf.PdfFontMissing, match="fonts-wqy-zenhei"):
+    monkeypatch.setattr(pdf, "cjk_font_candidates", lambda: ["/nonexistent/font.ttc"])
+    with pytest.raises(CjkFontMissing, match="fonts-wqy-zenhei"):
         pdf.ensure_font()
