@@ -8,11 +8,14 @@ the certificate that was current then (docs/decisions/0009-seals-and-certificate
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import Organisation
+from tongban.core.pii import BlindIndexField, EncryptedCharField
 
 
 class KeyAlgorithm(models.TextChoices):
@@ -178,3 +181,141 @@ class Seal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.es_id}）"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Licence types and licences (证照类型、电子证照), docs/decisions/0010-licence-data-and-verification.md
+
+
+class LicenceType(models.Model):
+    """A kind of licence an organisation issues (证照类型), e.g. 食品经营许可证; catalogue items name it by `code`."""
+
+    code = models.CharField(
+        _("证照类型代码"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9A-Z]+$", _("证照类型代码只能由数字和大写字母组成"))],
+    )
+    name = models.CharField(_("证照名称"), max_length=200)
+    issuer = models.ForeignKey(
+        Organisation, verbose_name=_("颁证机构"), on_delete=models.PROTECT, related_name="licence_types"
+    )
+    validity_years = models.PositiveSmallIntegerField(
+        _("有效期（年）"), null=True, blank=True, help_text=_("为空表示长期有效")
+    )
+    field_definitions = models.JSONField(
+        _("证照字段"),
+        default=list,
+        blank=True,
+        help_text=_('照面字段列表：[{"name": "business_scope", "label": "经营项目", "required": true}]'),
+    )
+    layout = models.JSONField(
+        _("版式"),
+        default=dict,
+        blank=True,
+        help_text=_('版式提示，例如 {"title": "食品经营许可证", "subtitle": "副本"}'),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证照类型")
+        verbose_name_plural = _("证照类型")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+
+class HolderIdType(models.TextChoices):
+    """The holder's certificate type (持证主体证件类型)."""
+
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    USCC = "uscc", _("统一社会信用代码")
+
+
+class LicenceStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已撤销")
+    EXPIRED = "expired", _("已过期")
+    SUPERSEDED = "superseded", _("已变更")
+
+
+class RenderStatus(models.TextChoices):
+    PENDING = "pending", _("生成中")
+    DONE = "done", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+class Licence(models.Model):
+    """An electronic licence (电子证照): the sealed data is authoritative; the PDF is its signed rendering."""
+
+    identifier = models.CharField(_("证照标识"), max_length=200, unique=True)
+    licence_type = models.ForeignKey(
+        LicenceType, verbose_name=_("证照类型"), on_delete=models.PROTECT, related_name="licences"
+    )
+    issuer = models.ForeignKey(Organisation, verbose_name=_("颁证机构"), on_delete=models.PROTECT, related_name="+")
+    serial = models.CharField(_("流水号"), max_length=20)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("持证账号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    holder_name = models.CharField(_("持证主体"), max_length=200)
+    holder_id_type = models.CharField(_("持证主体证件类型"), max_length=20, choices=HolderIdType.choices)
+    holder_id_number = EncryptedCharField(_("持证主体证件号码"))
+    holder_id_index = BlindIndexField(_("证件号码索引"), source="holder_id_number", purpose="id_number")
+    fields = models.JSONField(_("照面信息"), default=dict)
+    issued_on = models.DateField(_("颁证日期"))
+    valid_from = models.DateField(_("有效期起始"))
+    valid_until = models.DateField(_("有效期截止"), null=True, blank=True, help_text=_("为空表示长期有效"))
+    region_code = models.CharField(_("行政区划代码"), max_length=12)
+    status = models.CharField(_("状态"), max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.VALID)
+    source_case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("来源办件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licences",
+    )
+    data = models.BinaryField(_("证照数据（规范化 JSON）"), help_text=_("签章覆盖的字节，原样保存"))
+    data_sm3 = models.CharField(_("证照数据 SM3"), max_length=64)
+    seal = models.ForeignKey(Seal, verbose_name=_("电子印章"), on_delete=models.PROTECT, related_name="licences")
+    signature = models.BinaryField(_("电子签章（SES_Signature DER）"))
+    signed_at = models.DateTimeField(_("签章时间"))
+    pdf = models.FileField(_("PDF 文件"), upload_to="licences/pdf/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True, db_index=True)
+    render_status = models.CharField(
+        _("PDF 生成状态"), max_length=16, choices=RenderStatus.choices, default=RenderStatus.PENDING
+    )
+    render_error = models.CharField(_("PDF 生成错误"), max_length=500, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("颁证人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revocation_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["licence_type", "issuer", "serial", "version"], name="licences_unique_licence_number"
+            ),
+        ]
+        indexes = [models.Index(fields=["holder", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.licence_type.name}（{self.identifier}）"

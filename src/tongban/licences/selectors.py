@@ -74,3 +74,23 @@ def certificate_chain(certificate: Certificate) -> list[Certificate]:
     while chain[-1].issuer_id is not None and len(chain) < 5:
         chain.append(chain[-1].issuer)
     return chain
+
+
+def licence_status(licence, today: dt.date) -> str:
+    """The licence's status as of `today`: a valid licence past its last day reads as expired before the expiry job
+    has marked it."""
+    from tongban.licences.models import LicenceStatus
+
+    if licence.status == LicenceStatus.VALID and licence.valid_until is not None and licence.valid_until < today:
+        return LicenceStatus.EXPIRED
+    return licence.status
+
+
+def public_fields(licence) -> list[tuple[str, str, str]]:
+    """(name, label, value) of the fields the licence type shows to the public (all unless marked "public": false)."""
+    rows = []
+    for definition in licence.licence_type.field_definitions or []:
+        value = licence.fields.get(definition["name"])
+        if definition.get("public", True) and value not in (None, ""):
+            rows.append((definition["name"], definition.get("label") or definition["name"], str(value)))
+    return rows

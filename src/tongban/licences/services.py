@@ -11,27 +11,40 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tongban.core import audit, crypto
+from tongban.core import audit, crypto, outbox
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
+from tongban.core.numbering import next_serial
 from tongban.licences import selectors
 from tongban.licences.errors import LicenceError
+from tongban.licences.identifier import LicenceIdentifier
+from tongban.licences.licence_data import canonical_json, licence_document, valid_until
 from tongban.licences.models import (
     ISSUER_PURPOSE,
     PURPOSE_ALGORITHM,
     Certificate,
     CertificatePurpose,
     CredentialStatus,
+    HolderIdType,
+    Licence,
+    LicenceStatus,
+    LicenceType,
+    RenderStatus,
     Seal,
 )
+from tongban.licences.pdf import render_licence_pdf, sign_pdf
 from tongban.licences.picture import SEAL_SIZE_MM, seal_picture_png
 from tongban.licences.seal_format import SealContent, seal_assemble, seal_info, seal_mirror
+from tongban.licences.signature_format import signature_assemble, tbs_sign
 from tongban.licences.signers import new_key_signer_class, signer_for
 from tongban.licences.x509 import CertificateSpec, issue_certificate, new_serial_number, subject_text
 
@@ -263,3 +276,174 @@ def licences_init(*, actor=None) -> InitReport:
                 seal_make(actor=actor, organisation=organisation)
                 report.seals_made += 1
     return report
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Licences (电子证照): issue, render, revoke — docs/decisions/0010-licence-data-and-verification.md
+
+RENDER_TOPIC = "licences.render_pdf"
+_ISSUER_CODE_MAX = 18
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a licence is issued to (持证主体): the name and certificate printed on it, and the account that holds it."""
+
+    name: str
+    id_type: str
+    id_number: str
+    account: object | None = None
+
+
+def holder_of(account) -> Holder:
+    """The holder as the account's verified identity says: a person's real name and ID; an enterprise's name, USCC."""
+    enterprise = account.kind == "enterprise"
+    names = (account.display_name, account.real_name) if enterprise else (account.real_name, account.display_name)
+    return Holder(
+        name=names[0] or names[1],
+        id_type=HolderIdType.USCC if enterprise else HolderIdType.RESIDENT_ID,
+        id_number=account.id_number,
+        account=account,
+    )
+
+
+def _field_errors(licence_type: LicenceType, fields: dict) -> dict[str, list[str]]:
+    definitions = {item["name"]: item for item in licence_type.field_definitions or []}
+    errors: dict[str, list[str]] = {}
+    for name, definition in definitions.items():
+        if definition.get("required") and fields.get(name) in (None, ""):
+            errors[name] = [_("%(label)s不能为空") % {"label": definition.get("label") or name}]
+    for name in fields:
+        if name not in definitions:
+            errors[name] = [_("证照类型没有这个字段")]
+    return errors
+
+
+def _check_issuable(licence_type: LicenceType, holder: Holder, fields: dict) -> None:
+    if not licence_type.active:
+        raise DomainError(LicenceError.LICENCE_TYPE_INACTIVE)
+    if not (holder.name and holder.id_type in HolderIdType.values and holder.id_number):
+        raise DomainError(LicenceError.HOLDER_INCOMPLETE)
+    errors = _field_errors(licence_type, fields)
+    if errors:
+        raise DomainError(LicenceError.FIELDS_INVALID, fields=errors)
+
+
+def _next_licence_serial(licence_type: LicenceType, issuer: Organisation, issued_on: dt.date) -> str:
+    # One counter per type, issuer and year (core.numbering keys counters by day: 1 January stands for the year).
+    number = next_serial(f"lic:{licence_type.code}:{issuer.uscc}", dt.date(issued_on.year, 1, 1))
+    return f"{issued_on.year:04d}{number:06d}"
+
+
+def _seal_licence(licence: Licence, seal: Seal) -> None:
+    """Canonicalise the licence's data and sign it with the issuer's seal (SES_Signature, SM2/SM3)."""
+    licence.data = canonical_json(licence_document(licence))
+    licence.data_sm3 = crypto.sm3_hex(licence.data)
+    licence.signed_at = timezone.now()
+    tbs = tbs_sign(
+        seal_der=bytes(seal.der),
+        signed_at=licence.signed_at,
+        data=licence.data,
+        property_info=f"licence:{licence.identifier}",
+    )
+    value = signer_for(seal.certificate.key).sign(tbs.dump()).value
+    licence.signature = signature_assemble(tbs, certificate_der=bytes(seal.certificate.der), signature=value)
+    licence.seal = seal
+
+
+@transaction.atomic
+def licence_issue(
+    *,
+    actor,
+    licence_type: LicenceType,
+    holder: Holder,
+    fields: dict,
+    source_case=None,
+    issued_on: dt.date | None = None,
+    region_code: str = "",
+) -> Licence:
+    """Issue a licence: number it, canonicalise and seal its data, audit, and schedule the signed PDF (outbox).
+
+    The review issue calls this on a grant with the case as `source_case`; the holder's account then finds it.
+    """
+    _check_issuable(licence_type, holder, fields)
+    issuer = _lock_active(licence_type.issuer)
+    seal = selectors.seal_current(issuer)
+    if seal is None or selectors.certificate_current(issuer, CertificatePurpose.PDF) is None:
+        raise DomainError(LicenceError.KEYS_MISSING)
+    issued_on = issued_on or timezone.localdate()
+    serial = _next_licence_serial(licence_type, issuer, issued_on)
+    identifier = LicenceIdentifier(licence_type.code, issuer.uscc, serial, 1)
+    licence = Licence(
+        identifier=str(identifier),
+        licence_type=licence_type,
+        issuer=issuer,
+        serial=serial,
+        version=1,
+        holder=holder.account,
+        holder_name=holder.name,
+        holder_id_type=holder.id_type,
+        holder_id_number=holder.id_number,
+        fields=fields,
+        issued_on=issued_on,
+        valid_from=issued_on,
+        valid_until=valid_until(issued_on, licence_type.validity_years),
+        region_code=region_code or (issuer.region.code if issuer.region_id else ""),
+        source_case=source_case,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _seal_licence(licence, seal)
+    licence.save()
+    after = {"identifier": licence.identifier, "data_sm3": licence.data_sm3, "seal": seal.es_id}
+    audit.record(actor=actor, action="licences.licence.issue", obj=licence, after=after)
+    outbox.enqueue(RENDER_TOPIC, {"licence_id": licence.pk})
+    return licence
+
+
+def licence_pdf_render(*, licence_id: int) -> Licence:
+    """Render and PAdES-sign a licence's PDF (the outbox handler); does nothing when it is already done.
+
+    Rendering happens outside the row lock (it takes a while); the result is stored only if nobody stored one first.
+    """
+    licence = Licence.objects.select_related("licence_type", "issuer", "seal").get(pk=licence_id)
+    if licence.render_status == RenderStatus.DONE:
+        return licence
+    certificate = selectors.certificate_at(licence.issuer, CertificatePurpose.PDF, licence.signed_at)
+    certificate = certificate or selectors.certificate_current(licence.issuer, CertificatePurpose.PDF)
+    if certificate is None:
+        raise DomainError(LicenceError.KEYS_MISSING)
+    signed = sign_pdf(render_licence_pdf(licence), certificate)
+    with transaction.atomic():
+        locked = Licence.objects.select_for_update().get(pk=licence_id)
+        if locked.render_status == RenderStatus.DONE:
+            return locked
+        locked.pdf.save(f"{locked.identifier}.pdf", ContentFile(signed), save=False)
+        locked.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        locked.render_status, locked.render_error = RenderStatus.DONE, ""
+        locked.save(update_fields=["pdf", "pdf_sha256", "render_status", "render_error"])
+        audit.record(actor=None, action="licences.licence.render", obj=locked, after={"pdf_sha256": locked.pdf_sha256})
+    return locked
+
+
+def licence_render_failed(*, licence_id: int, error: str) -> None:
+    """Record why rendering failed (shown with the licence); the outbox retries the render later."""
+    Licence.objects.filter(pk=licence_id).exclude(render_status=RenderStatus.DONE).update(
+        render_status=RenderStatus.FAILED, render_error=error[:500]
+    )
+
+
+@transaction.atomic
+def licence_revoke(*, actor, licence: Licence, reason: str) -> Licence:
+    """Revoke a licence (撤销) with a reason; verification shows it as revoked at once."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(LicenceError.REASON_REQUIRED)
+    locked = Licence.objects.select_for_update().get(pk=licence.pk)
+    if locked.status not in (LicenceStatus.VALID, LicenceStatus.EXPIRED):
+        raise DomainError(LicenceError.NOT_REVOCABLE)
+    before = {"status": locked.status}
+    locked.status, locked.revoked_at, locked.revocation_reason = LicenceStatus.REVOKED, timezone.now(), reason[:500]
+    locked.save(update_fields=["status", "revoked_at", "revocation_reason"])
+    after = {"status": locked.status, "reason": locked.revocation_reason}
+    audit.record(actor=actor, action="licences.licence.revoke", obj=locked, before=before, after=after)
+    return locked

@@ -1,1 +1,10 @@
-from tongban.licences.tests.fixtures import amr, civil, county  # noqa: F401  (pytest fixtures)
+from tongban.licences.tests.fixtures import (  # noqa: F401  (pytest fixtures)
+    amr,
+    civil,
+    county,
+    food_type,
+    issue,
+    keyed_amr,
+    licence_urls,
+    person,
+)

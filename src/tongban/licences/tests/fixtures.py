@@ -36,3 +36,78 @@ def civil(county) -> Organisation:
     return Organisation.objects.create(
         name="桐庐县民政局", uscc=uscc("11330122002567891"), kind="department", region=county
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Licences
+
+
+@pytest.fixture
+def licence_urls(settings):
+    """The licence pages and API are reachable (see tests/urls.py)."""
+    settings.ROOT_URLCONF = "tongban.licences.tests.urls"
+
+
+@pytest.fixture
+def keyed_amr(amr) -> Organisation:
+    """The market regulator with both certificates and a seal."""
+    from tongban.licences import services
+
+    services.ca_ensure()
+    services.organisation_keys_issue(actor=None, organisation=amr)
+    services.seal_make(actor=None, organisation=amr)
+    return amr
+
+
+@pytest.fixture
+def food_type(amr):
+    """食品经营许可证, issued by the market regulator, valid five years."""
+    from tongban.licences.models import LicenceType
+
+    return LicenceType.objects.create(
+        code="JY",
+        name="食品经营许可证",
+        issuer=amr,
+        validity_years=5,
+        field_definitions=[
+            {"name": "business_scope", "label": "经营项目", "required": True},
+            {"name": "premises", "label": "经营场所", "required": True},
+            {"name": "note", "label": "备注", "public": False},
+        ],
+        layout={"title": "食品经营许可证", "subtitle": "（电子证照）"},
+    )
+
+
+@pytest.fixture
+def person(db):
+    """A real-name verified person: 王小明."""
+    from tongban.accounts.models import User
+    from tongban.core.tests.identifiers import id_number
+
+    return User.objects.create_user(
+        username="wangxm", kind="person", real_name="王小明", display_name="王小明", id_number=id_number()
+    )
+
+
+FOOD_FIELDS = {"business_scope": "预包装食品销售（含冷藏冷冻食品）", "premises": "桐庐县城南街道迎春南路 1 号"}
+
+
+@pytest.fixture
+def issue(keyed_amr, food_type, person, django_capture_on_commit_callbacks):
+    """A function issuing a 食品经营许可证 to 王小明 and running the after-commit PDF render."""
+    from tongban.licences import services
+
+    def issue_one(**overrides):
+        kwargs = {
+            "actor": None,
+            "licence_type": food_type,
+            "holder": services.holder_of(person),
+            "fields": dict(FOOD_FIELDS),
+            **overrides,
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            licence = services.licence_issue(**kwargs)
+        licence.refresh_from_db()
+        return licence
+
+    return issue_one

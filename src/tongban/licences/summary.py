@@ -1,0 +1,78 @@
+"""The public summary of a licence (证照核验结果): what the verification page and API show to anyone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.pii import mask_id_number
+from tongban.licences import selectors
+from tongban.licences.models import HolderIdType, Licence, LicenceStatus
+from tongban.licences.verification import SealReport, licence_seal_report
+
+
+@dataclass
+class VerificationSummary:
+    """A licence as the public sees it: status, key fields, the holder's ID masked, and the seal check."""
+
+    licence: Licence
+    status: str
+    status_label: str
+    holder_id_type_label: str
+    holder_id_masked: str
+    fields: list[tuple[str, str, str]]
+    seal: SealReport
+
+    @property
+    def genuine(self) -> bool:
+        """The data is sealed by the issuer and the chain verifies (whatever the status)."""
+        return self.seal.signature_valid and self.seal.chain_valid
+
+    @property
+    def valid(self) -> bool:
+        return self.genuine and self.status == LicenceStatus.VALID
+
+
+def verification_summary(licence: Licence) -> VerificationSummary:
+    """Build the public summary (verifies the seal signature each time: revocation and tampering show at once)."""
+    status = selectors.licence_status(licence, timezone.localdate())
+    return VerificationSummary(
+        licence=licence,
+        status=status,
+        status_label=str(LicenceStatus(status).label),
+        holder_id_type_label=str(HolderIdType(licence.holder_id_type).label),
+        holder_id_masked=mask_id_number(licence.holder_id_number),
+        fields=selectors.public_fields(licence),
+        seal=licence_seal_report(licence),
+    )
+
+
+# What each problem code of a verification means, for pages and the command line.
+PROBLEM_LABELS = {
+    "malformed": _("签章数据格式不正确"),
+    "algorithm": _("签名算法不是 SM2/SM3"),
+    "certificate_not_in_seal": _("签章证书不是印章中登记的证书"),
+    "data_hash": _("证照数据已被改动（摘要不一致）"),
+    "signature": _("签名值验证失败"),
+    "certificate_unknown": _("签章证书不是本平台签发的"),
+    "certificate_not_issuer": _("签章证书不属于颁证机构"),
+    "certificate_revoked": _("签章证书已被吊销"),
+    "chain": _("证书链验证失败"),
+    "certificate_not_valid_at_signing": _("签章时证书不在有效期内"),
+    "seal": _("电子印章的制章签名验证失败"),
+    "certificate_mismatch": _("数据包中的证书与签章中的证书不一致"),
+    "identifier_mismatch": _("签章所签的证照标识与数据不一致"),
+    "identifier_check": _("证照标识校验位错误"),
+    "not_pdf": _("文件不是 PDF"),
+    "unsigned": _("PDF 没有电子签名"),
+    "coverage": _("电子签名没有覆盖整个文件（签名后文件被追加或改动）"),
+    "certificate": _("签名证书不是本平台颁发的"),
+    "not_in_library": _("电子证照库中没有与该文件完全一致的证照"),
+}
+
+
+def problem_labels(problems: list[str]) -> list[str]:
+    """The problems in words (unknown codes as they are)."""
+    return [str(PROBLEM_LABELS.get(code, code)) for code in problems]
