@@ -16,7 +16,6 @@ import segno
 from asn1crypto import x509 as asn1_x509
 from asn1crypto.algos import SignedDigestAlgorithm
 from django.conf import settings
-from django.urls import reverse
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -35,6 +34,7 @@ from tongban.licences.models import Certificate, HolderIdType, Licence
 from tongban.licences.signers import signer_for
 
 SIGNATURE_FIELD = "TongbanLicenceSignature"
+VERIFY_PATH = "/licences/verify/{identifier}/"
 SHORT_DIGEST_LENGTH = 16  # hex characters of the data's SM3 shown in the QR code and under it
 _ECDSA_SIGNATURE_MAX = 72  # DER SEQUENCE{r, s} of P-256 is at most 72 bytes
 
@@ -47,8 +47,12 @@ def public_base_url() -> str:
 
 
 def verification_url(licence: Licence) -> str:
-    """The URL the QR code opens: the public verification page with the short digest of the sealed data."""
-    path = reverse("licences:verify", args=[licence.identifier])
+    """The URL the QR code opens: the public verification page with the short digest of the sealed data.
+
+    Fixed text, not reverse(): it is printed on paper and must keep working whatever the URL configuration becomes
+    (tongban/urls.py mounts licences/urls.py at /licences/; a test checks the two agree).
+    """
+    path = VERIFY_PATH.format(identifier=licence.identifier)
     return f"{public_base_url()}{path}?d={licence.data_sm3[:SHORT_DIGEST_LENGTH]}"
 
 
