@@ -6,11 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tongban.core.errors import DomainError
-from tongban.licences import access
+from tongban.licences import access, selectors
+from tongban.licences.models import LicenceStatus
 from tongban.licences.pdf import SHORT_DIGEST_LENGTH
 from tongban.licences.summary import problem_labels, verification_summary
 from tongban.licences.verification import licence_package, pdf_report
@@ -55,11 +57,19 @@ def verify(request, identifier: str):
 def verify_upload(request):
     """Upload a licence PDF: is the PAdES signature intact, over the whole file, from a platform certificate, and is
     the file a licence in the library?"""
-    form = PdfUploadForm(request.POST or None, request.FILES or None)
-    report = None
+    form = PdfUploadForm(request.POST, request.FILES) if request.method == "POST" else PdfUploadForm()
+    report, status = None, None
     if request.method == "POST" and form.is_valid():
         report = pdf_report(form.cleaned_data["pdf"].read())
-    context = {"form": form, "report": report, "problems": problem_labels(report.problems) if report else []}
+        status = selectors.licence_status(report.licence, timezone.localdate()) if report.licence else None
+    context = {
+        "form": form,
+        "report": report,
+        "problems": problem_labels(report.problems) if report else [],
+        "licence_status": status,
+        "licence_status_label": LicenceStatus(status).label if status else "",
+        "licence_valid": status == LicenceStatus.VALID,
+    }
     return render(request, "licences/verify_upload.html", context, status=400 if form.errors else 200)
 
 
