@@ -1,5 +1,6 @@
-"""Read-only admin for keys, certificates and seals. Private keys are never shown: only what a key is and where it
-lives. Everything is made by services (licences_init, rotation), never typed in here."""
+"""Admin of licences. Keys, certificates, seals and licences are read-only: private keys are never shown (only what a
+key is and where it lives), and everything is made by services (licences_init, rotation, licence_issue), never typed
+in here. Licence types are configuration and are edited here, audited."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.admin import ReadOnlyAdmin
-from tongban.licences.models import Certificate, Seal, SigningKey
+from tongban.core.admin import AuditedAdmin, ReadOnlyAdmin
+from tongban.core.pii import mask_id_number
+from tongban.licences.models import Certificate, Licence, LicenceType, Seal, SigningKey
 
 
 @admin.register(SigningKey)
@@ -67,3 +69,52 @@ class SealAdmin(ReadOnlyAdmin):
         "data",
     ]
     readonly_fields = fields
+
+
+@admin.register(LicenceType)
+class LicenceTypeAdmin(AuditedAdmin):
+    list_display = ["code", "name", "issuer", "validity_years", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["issuer"]
+    autocomplete_fields = ["issuer"]
+
+
+@admin.register(Licence)
+class LicenceAdmin(ReadOnlyAdmin):
+    list_display = ["identifier", "licence_type", "holder_name", "issued_on", "status", "render_status"]
+    list_filter = ["status", "render_status", "licence_type"]
+    search_fields = ["identifier", "holder_name"]
+    list_select_related = ["licence_type"]
+    # The holder's ID number appears masked only; the sealed data and signature are for verification, not reading.
+    fields = [
+        "identifier",
+        "licence_type",
+        "issuer",
+        "holder",
+        "holder_name",
+        "holder_id_type",
+        "holder_id_masked",
+        "fields",
+        "issued_on",
+        "valid_from",
+        "valid_until",
+        "region_code",
+        "status",
+        "revoked_at",
+        "revocation_reason",
+        "source_case",
+        "seal",
+        "signed_at",
+        "data_sm3",
+        "pdf",
+        "pdf_sha256",
+        "render_status",
+        "render_error",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("持证主体证件号码"))
+    def holder_id_masked(self, obj: Licence) -> str:
+        return mask_id_number(obj.holder_id_number)

@@ -129,3 +129,29 @@ def test_nobody_else_gets_the_data_package(client, issue, licence_urls):
     response = client.get(url)
     assert response.status_code == 404
     assert licence.holder_id_number not in response.content.decode()
+
+
+def test_the_admin_shows_licences_read_only_with_the_id_masked(admin_client, issue, person):
+    from tongban.core.models import AuditEntry
+
+    licence = issue()
+    assert admin_client.get(reverse("admin:licences_licence_add")).status_code == 403
+    assert admin_client.get(reverse("admin:licences_licence_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:licences_licence_change", args=[licence.pk])).content.decode()
+    assert mask_id_number(person.id_number) in page and person.id_number not in page
+    response = admin_client.post(
+        reverse("admin:licences_licencetype_change", args=[licence.licence_type.pk]),
+        {
+            "code": "JY",
+            "name": "食品经营许可证（新版）",
+            "issuer": licence.issuer.pk,
+            "validity_years": "5",
+            "field_definitions": "[]",
+            "layout": "{}",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    licence.licence_type.refresh_from_db()
+    assert licence.licence_type.name == "食品经营许可证（新版）"
+    assert AuditEntry.objects.filter(object_type="licences.licencetype").count() == 1
