@@ -68,17 +68,38 @@ def published_items():
 # --- Region choice (a cookie, or ?region= on any list) ---------------------------------------------------------------
 
 
+REGIONS_TTL = 60.0  # seconds a process keeps the region chooser's list (regions change rarely, in the admin)
+_regions: tuple[float, str, list[Region]] | None = None
+
+
 def deployment_regions() -> list[Region]:
-    """The deployment's county (or other region) and the towns under it, for the region chooser (one query)."""
+    """The deployment's county (or other region) and the towns under it, for the region chooser on every portal
+    page: one query, kept by the process for REGIONS_TTL seconds. Inside a transaction (a test, a write) it is read
+    fresh and not kept, as the synonym table is (catalog/search.py)."""
+    global _regions
     code = settings.TONGBAN_REGION_CODE
     if not code:
         return []
+    if _in_transaction():
+        return _load_regions(code)
+    now = _clock()
+    cached = _regions
+    if cached is None or cached[1] != code or now - cached[0] > REGIONS_TTL:
+        cached = _regions = (now, code, _load_regions(code))
+    return cached[2]
+
+
+def _load_regions(code: str) -> list[Region]:
     return list(
         Region.objects.filter(active=True, code__startswith=code, level__lte=RegionLevel.TOWN)
         .exclude(level__lt=Region.level_for_code(code))
         .only("code", "name", "level")
         .order_by("code")
     )
+
+
+def _clock() -> float:
+    return time.monotonic()
 
 
 def chosen_region_code(request, regions: list[Region]) -> str:
@@ -214,6 +235,11 @@ class GuideViewCounter:
     def pending(self) -> dict[int, int]:
         with self._lock:
             return dict(self._pending)
+
+    def discard(self) -> None:
+        """Forget the pending views unwritten (a test whose database is about to be emptied)."""
+        with self._lock:
+            self._pending.clear()
 
     def flush(self) -> int:
         """Write the pending views (one UPDATE, F() so concurrent writers add up); the number of views written.
