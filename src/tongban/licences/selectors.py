@@ -94,3 +94,17 @@ def public_fields(licence) -> list[tuple[str, str, str]]:
         if definition.get("public", True) and value not in (None, ""):
             rows.append((definition["name"], definition.get("label") or definition["name"], str(value)))
     return rows
+
+
+def licence_type_by_code(code: str):
+    """The active licence type with this code, or None (catalogue item versions name their result by code)."""
+    from tongban.licences.models import LicenceType
+
+    if not code:
+        return None
+    return LicenceType.objects.select_related("issuer").filter(code=code.strip().upper(), active=True).first()
+
+
+def licence_type_for_version(version):
+    """The licence type a catalogue item version results in (its `result_licence_type` code), or None."""
+    return licence_type_by_code(version.result_licence_type)
