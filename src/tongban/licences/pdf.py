@@ -9,7 +9,11 @@ chain up to the platform ECDSA root, so pdfsig, Adobe and pyHanko can validate i
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 from xml.sax.saxutils import escape
 
 import segno
@@ -33,6 +37,7 @@ from tongban.licences import selectors
 from tongban.licences.models import Certificate, HolderIdType, Licence
 from tongban.licences.signers import signer_for
 
+T = TypeVar("T")
 SIGNATURE_FIELD = "TongbanLicenceSignature"
 VERIFY_PATH = "/licences/verify/{identifier}/"
 SHORT_DIGEST_LENGTH = 16  # hex characters of the data's SM3 shown in the QR code and under it
@@ -184,6 +189,18 @@ def sign_pdf(pdf: bytes, certificate: Certificate, *, reason: str = "电子证�
         reason=reason,
         name=certificate.organisation.name if certificate.organisation_id else None,
     )
+    signer = _PlatformSigner(certificate)  # reads the chain from the database here, in the caller's thread
     output = io.BytesIO()
-    signers.sign_pdf(writer, metadata, signer=_PlatformSigner(certificate), output=output)
+    outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer, output=output))
     return output.getvalue()
+
+
+def outside_event_loop(work: Callable[[], T]) -> T:
+    """Run pyHanko's synchronous API, which calls asyncio.run(): directly, or in a worker thread when this thread
+    already runs an event loop (an async server, a test driving a browser), where asyncio.run() would refuse."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()

@@ -20,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from tongban.core import crypto
 from tongban.licences.identifier import parse_identifier
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
+from tongban.licences.pdf import outside_event_loop
 from tongban.licences.seal_format import seal_signature_valid
 from tongban.licences.signature_format import signature_check, signature_load
 from tongban.licences.x509 import certificate_pem, issued_by
@@ -264,7 +265,7 @@ def pdf_report(blob: bytes) -> PdfReport:
         return PdfReport(signed=False, licence=licence, problems=["unsigned"])
     context = ValidationContext(trust_roots=_pdf_trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = outside_event_loop(lambda: validate_pdf_signature(signatures[-1], context))
     except Exception:  # pyHanko raises many kinds on crafted input; any of them means "not a valid signature"
         return PdfReport(signed=True, licence=licence, problems=["signature"])
     report = PdfReport(

@@ -172,3 +172,16 @@ def test_the_qr_code_opens_the_verification_page(issue, licence_urls, settings):
 def test_rendering_is_reproducible(issue):
     licence = issue()
     assert render_licence_pdf(licence) == render_licence_pdf(licence)
+
+
+def test_pyhanko_can_run_where_an_event_loop_is_running():
+    """pyHanko's sync API calls asyncio.run(); under an async server or a browser-driving test that would fail."""
+    import asyncio
+
+    from tongban.licences.pdf import outside_event_loop
+
+    async def caller():
+        return outside_event_loop(lambda: asyncio.run(asyncio.sleep(0, result="signed")))
+
+    assert asyncio.run(caller()) == "signed"
+    assert outside_event_loop(lambda: "direct") == "direct"
