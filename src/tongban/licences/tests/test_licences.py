@@ -146,7 +146,8 @@ def test_the_pdf_is_rendered_after_commit_through_the_outbox(keyed_amr, food_typ
     assert (licence.render_status, licence.pdf.name) == (RenderStatus.PENDING, "")  # not inside the transaction
     rendered = services.licence_pdf_render(licence_id=licence.pk)
     assert rendered.render_status == RenderStatus.DONE
-    assert rendered.pdf.read().startswith(b"%PDF-")
+    with rendered.pdf.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
     again = services.licence_pdf_render(licence_id=licence.pk)  # a second delivery changes nothing
     assert (again.pdf.name, again.pdf_sha256) == (rendered.pdf.name, rendered.pdf_sha256)
 
