@@ -7,6 +7,7 @@ from tongban.cases.api import router as cases_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import install_error_handlers
+from tongban.licences.api import router as licences_router
 
 api = NinjaAPI(
     title="通办政务服务平台 API",
@@ -22,3 +23,4 @@ api.add_router("/core/", core_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/cases", cases_router)
+api.add_router("/licences/", licences_router)

@@ -175,6 +175,7 @@ class Config:
     # Identity registries (accounts/registries.py): dotted paths of the provider classes.
     population_registry: str = "tongban.accounts.registries.LocalPopulationRegistry"
     legal_entity_registry: str = "tongban.accounts.registries.LocalLegalEntityRegistry"
+    public_url: str = ""  # https://zwfw.example.gov.cn: the address printed on documents (licence QR codes)
     cache_url: str = ""  # redis://… shares the cache (rate limits, page fragments) between workers; "" = per process
     cases: dict = field(default_factory=dict)  # applying and acceptance (see _cases_config)
     signer: str = "tongban.licences.signers.LocalSigner"  # signing keys: local software or an HSM (licences)
@@ -261,9 +262,18 @@ def load_config() -> Config:
         oidc_issuer=_oidc_issuer(),
         sms=_sms_config(),
         cache_url=_cache_url(),
+        public_url=_public_url(),
         cases=_cases_config(),
         signer=_env("TONGBAN_SIGNER", "tongban.licences.signers.LocalSigner"),
     )
+
+
+def _public_url() -> str:
+    """TONGBAN_PUBLIC_URL: the platform's public address as people reach it; printed in QR codes on licences."""
+    url = _env("TONGBAN_PUBLIC_URL").rstrip("/")
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"TONGBAN_PUBLIC_URL 应为网址，如 https://zwfw.example.gov.cn，当前为 {url!r}")
+    return url
 
 
 def _cache_url() -> str:

@@ -176,6 +176,7 @@ TONGBAN_LEGAL_ENTITY_REGISTRY = CONFIG.legal_entity_registry
 TONGBAN_SMS_BACKEND = CONFIG.sms["backend"]
 TONGBAN_SMS_GATEWAY_URL = CONFIG.sms["gateway_url"]
 TONGBAN_SMS_GATEWAY_KEY = bytes.fromhex(CONFIG.sms["gateway_key"]) if CONFIG.sms["gateway_key"] else b""
+TONGBAN_PUBLIC_URL = CONFIG.public_url  # printed in licence QR codes; "" = first trusted origin, else localhost
 TONGBAN_DRAFT_DAYS = CONFIG.cases["draft_days"]  # a draft application is deleted this many days after its last save
 TONGBAN_UPLOAD_MAX_BYTES = CONFIG.cases["upload_max_mb"] * 1024 * 1024
 TONGBAN_MALWARE_SCANNER = CONFIG.cases["malware_scanner"]

@@ -47,7 +47,7 @@ _ECDSA_SIGNATURE_MAX = 72  # DER SEQUENCE{r, s} of P-256 is at most 72 bytes
 def public_base_url() -> str:
     """The platform's public address for links printed on documents (TONGBAN_PUBLIC_URL, else the first trusted
     origin, else localhost)."""
-    configured = getattr(settings, "TONGBAN_PUBLIC_URL", "") or next(iter(settings.CSRF_TRUSTED_ORIGINS or []), "")
+    configured = settings.TONGBAN_PUBLIC_URL or next(iter(settings.CSRF_TRUSTED_ORIGINS or []), "")
     return (configured or "http://localhost:8000").rstrip("/")
 
 

@@ -5,6 +5,5 @@ from tongban.licences.tests.fixtures import (  # noqa: F401  (pytest fixtures)
     food_type,
     issue,
     keyed_amr,
-    licence_urls,
     person,
 )

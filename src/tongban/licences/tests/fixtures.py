@@ -43,12 +43,6 @@ def civil(county) -> Organisation:
 
 
 @pytest.fixture
-def licence_urls(settings):
-    """The licence pages and API are reachable (see tests/urls.py)."""
-    settings.ROOT_URLCONF = "tongban.licences.tests.urls"
-
-
-@pytest.fixture
 def keyed_amr(amr) -> Organisation:
     """The market regulator with both certificates and a seal."""
     from tongban.licences import services

@@ -161,7 +161,7 @@ def test_the_page_shows_the_licence_data(issue, tmp_path):
     assert licence.data_sm3[:16] in compact
 
 
-def test_the_qr_code_opens_the_verification_page(issue, licence_urls, settings):
+def test_the_qr_code_opens_the_verification_page(issue, settings):
     settings.TONGBAN_PUBLIC_URL = "https://zwfw.example.gov.cn"
     licence = issue()
     path = reverse("licences:verify", args=[licence.identifier])

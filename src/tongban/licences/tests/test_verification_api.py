@@ -15,7 +15,7 @@ def _url(identifier: str) -> str:
     return f"/api/v1/licences/{identifier}/verification"
 
 
-def test_a_valid_licence(client, issue, licence_urls, keyed_amr, person):
+def test_a_valid_licence(client, issue, keyed_amr, person):
     licence = issue()
     response = client.get(_url(licence.identifier))
     assert response.status_code == 200
@@ -51,14 +51,14 @@ def test_a_valid_licence(client, issue, licence_urls, keyed_amr, person):
     assert person.id_number not in response.content.decode()
 
 
-def test_fields_marked_private_are_not_shown(client, issue, licence_urls):
+def test_fields_marked_private_are_not_shown(client, issue):
     licence = issue(fields={"business_scope": "热食类食品制售", "premises": "迎春南路 2 号", "note": "内部备注"})
     body = client.get(_url(licence.identifier)).json()
     assert [field["name"] for field in body["fields"]] == ["business_scope", "premises"]
     assert "内部备注" not in str(body)
 
 
-def test_revocation_shows_at_once(client, issue, licence_urls):
+def test_revocation_shows_at_once(client, issue):
     licence = issue()
     services.licence_revoke(actor=None, licence=licence, reason="以欺骗手段取得许可")
     body = client.get(_url(licence.identifier)).json()
@@ -67,7 +67,7 @@ def test_revocation_shows_at_once(client, issue, licence_urls):
     assert (body["seal"]["signature_valid"], body["seal"]["chain_valid"]) == (True, True)
 
 
-def test_tampered_data_fails_the_signature(client, issue, licence_urls):
+def test_tampered_data_fails_the_signature(client, issue):
     licence = issue()
     data = bytes(licence.data).replace("预包装食品销售".encode(), "热食类食品制售".encode())
     Licence.objects.filter(pk=licence.pk).update(data=data)
@@ -75,7 +75,7 @@ def test_tampered_data_fails_the_signature(client, issue, licence_urls):
     assert (body["valid"], body["seal"]["signature_valid"], body["seal"]["problems"]) == (False, False, ["data_hash"])
 
 
-def test_a_wrong_check_character_is_400(client, issue, licence_urls):
+def test_a_wrong_check_character_is_400(client, issue):
     licence = issue()
     wrong = licence.identifier[:-1] + ("0" if licence.identifier[-1] != "0" else "1")
     response = client.get(_url(wrong))
@@ -84,7 +84,7 @@ def test_a_wrong_check_character_is_400(client, issue, licence_urls):
     assert client.get(_url("not-an-identifier")).json()["code"] == "licences.identifier_invalid"
 
 
-def test_an_unknown_identifier_is_404(client, issue, licence_urls):
+def test_an_unknown_identifier_is_404(client, issue):
     from tongban.licences.identifier import LicenceIdentifier
 
     licence = issue()
@@ -95,7 +95,7 @@ def test_an_unknown_identifier_is_404(client, issue, licence_urls):
     assert (body["code"], body["message"]) == ("licences.licence_not_found", "电子证照库中没有该证照")
 
 
-def test_the_query_count_is_pinned(client, issue, licence_urls, django_assert_num_queries):
+def test_the_query_count_is_pinned(client, issue, django_assert_num_queries):
     licence = issue()
     with django_assert_num_queries(2):  # the licence with its type, issuer and seal; the seal certificate and its CA
         assert client.get(_url(licence.identifier)).status_code == 200

@@ -20,7 +20,7 @@ def _pdf(licence) -> bytes:
         return handle.read()
 
 
-def test_the_page_shows_a_valid_licence_with_the_id_masked(client, issue, licence_urls, person):
+def test_the_page_shows_a_valid_licence_with_the_id_masked(client, issue, person):
     licence = issue()
     response = client.get(reverse("licences:verify", args=[licence.identifier]) + f"?d={licence.data_sm3[:16]}")
     assert response.status_code == 200
@@ -34,13 +34,13 @@ def test_the_page_shows_a_valid_licence_with_the_id_masked(client, issue, licenc
     assert "下载证照数据包" not in page  # only the holder sees the package link
 
 
-def test_a_digest_that_does_not_match_is_pointed_out(client, issue, licence_urls):
+def test_a_digest_that_does_not_match_is_pointed_out(client, issue):
     licence = issue()
     response = client.get(reverse("licences:verify", args=[licence.identifier]) + "?d=0000000000000000")
     assert "二维码中的数据摘要与证照库不一致" in response.content.decode()
 
 
-def test_the_page_shows_a_revocation_at_once(client, issue, licence_urls):
+def test_the_page_shows_a_revocation_at_once(client, issue):
     licence = issue()
     services.licence_revoke(actor=None, licence=licence, reason="许可被依法撤销")
     page = client.get(reverse("licences:verify", args=[licence.identifier])).content.decode()
@@ -49,7 +49,7 @@ def test_the_page_shows_a_revocation_at_once(client, issue, licence_urls):
     assert "核验通过：该证照真实有效。" not in page
 
 
-def test_a_wrong_check_character_or_unknown_identifier_is_explained(client, issue, licence_urls):
+def test_a_wrong_check_character_or_unknown_identifier_is_explained(client, issue):
     licence = issue()
     wrong = licence.identifier[:-1] + ("0" if licence.identifier[-1] != "0" else "1")
     response = client.get(reverse("licences:verify", args=[wrong]))
@@ -68,7 +68,7 @@ def _upload(client, content: bytes, name: str = "licence.pdf"):
     return client.post(reverse("licences:verify_upload"), {"pdf": upload})
 
 
-def test_uploading_the_library_pdf_verifies(client, issue, licence_urls):
+def test_uploading_the_library_pdf_verifies(client, issue):
     licence = issue()
     assert client.get(reverse("licences:verify_upload")).status_code == 200
     response = _upload(client, _pdf(licence))
@@ -81,7 +81,7 @@ def test_uploading_the_library_pdf_verifies(client, issue, licence_urls):
     assert '<dd data-status="valid">有效</dd>' in page
 
 
-def test_uploading_a_revoked_licence_says_so(client, issue, licence_urls):
+def test_uploading_a_revoked_licence_says_so(client, issue):
     licence = issue()
     services.licence_revoke(actor=None, licence=licence, reason="注销")
     page = _upload(client, _pdf(licence)).content.decode()
@@ -90,7 +90,7 @@ def test_uploading_a_revoked_licence_says_so(client, issue, licence_urls):
     assert "核验通过" not in page
 
 
-def test_uploading_an_altered_pdf_fails(client, issue, licence_urls):
+def test_uploading_an_altered_pdf_fails(client, issue):
     pdf = _pdf(issue())
     page = _upload(client, pdf + b"\n% appended after signing\n").content.decode()
     assert "核验未通过" in page
@@ -100,13 +100,13 @@ def test_uploading_an_altered_pdf_fails(client, issue, licence_urls):
     assert "文件不是 PDF" in page
 
 
-def test_uploading_nothing_asks_for_a_file(client, licence_urls, db):
+def test_uploading_nothing_asks_for_a_file(client, db):
     response = client.post(reverse("licences:verify_upload"), {})
     assert response.status_code == 400
     assert "这个字段是必填项。" in response.content.decode()
 
 
-def test_the_holder_downloads_the_data_package(client, issue, licence_urls, person):
+def test_the_holder_downloads_the_data_package(client, issue, person):
     licence = issue()
     client.force_login(person)
     page = client.get(reverse("licences:verify", args=[licence.identifier])).content.decode()
@@ -119,7 +119,7 @@ def test_the_holder_downloads_the_data_package(client, issue, licence_urls, pers
         assert archive.read("licence.json") == bytes(licence.data)
 
 
-def test_nobody_else_gets_the_data_package(client, issue, licence_urls):
+def test_nobody_else_gets_the_data_package(client, issue):
     from tongban.accounts.models import User
 
     licence = issue()

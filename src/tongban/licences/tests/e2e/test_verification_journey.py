@@ -15,7 +15,7 @@ def _serious(violations: list[str]) -> list[str]:
     return [line for line in violations if "(serious)" in line or "(critical)" in line]
 
 
-def test_a_licence_is_verified_by_qr_and_by_upload_and_a_revocation_shows(open_page, issue, licence_urls, tmp_path):
+def test_a_licence_is_verified_by_qr_and_by_upload_and_a_revocation_shows(open_page, issue, tmp_path):
     licence = issue()
     page = open_page()
     page.goto(VERIFY_PATH.format(identifier=licence.identifier) + f"?d={licence.data_sm3[:16]}")
