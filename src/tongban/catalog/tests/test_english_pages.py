@@ -83,6 +83,8 @@ def test_english_catalogue_pages_show_no_chinese_punctuation_of_their_own():
         staff_client("catreviewer_zhou"): [
             reverse("catalog_workbench:review_queue"),
             reverse("catalog_workbench:review_detail", args=[published.pk]),
+            reverse("catalog_workbench:published_items"),
+            reverse("catalog_workbench:item_retire", args=[published.pk]) + "?back=published",
         ],
         staff_client("editor_qian"): [
             reverse("catalog_workbench:my_items"),
