@@ -88,6 +88,15 @@ def _outbox_dispatch_not_paused(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached guides, rate-limit counts and lists keyed by ids must never
+    outlive the test database they were read from."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_guide_views_across_tests():
     """Guide views are counted in the process and written later (catalog/portal.GUIDE_VIEWS): one test's views must
     never be written into the next test's database, whose items may reuse the ids (browser journeys included)."""

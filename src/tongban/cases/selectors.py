@@ -267,13 +267,17 @@ def lookup(number: str, *, code: str = "", id_number: str = "") -> LookupResult 
     )
 
 
+def rate_window() -> int:
+    """The number of the current one-minute window of the lookup rate limit."""
+    return int(timezone.now().timestamp() // 60)
+
+
 def lookup_allowed(client_ip: str | None) -> bool:
     """Count one lookup from this client address in the current minute; False once over the per-minute limit.
 
     A fixed one-minute window in the shared cache (Redis in production), so every worker counts together.
     """
-    minute = int(timezone.now().timestamp() // 60)
-    key = f"cases:lookup:{client_ip or 'unknown'}:{minute}"
+    key = f"cases:lookup:{client_ip or 'unknown'}:{rate_window()}"
     cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)

@@ -19,7 +19,9 @@ PERSONAL = ("李建国", LI_ID, "13805710003", "李记小面馆", "迎春南路"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit():
+def _fresh_rate_limit(monkeypatch):
+    # One fixed window: a test must not straddle a minute boundary and find its count reset.
+    monkeypatch.setattr(selectors, "rate_window", lambda: 1)
     cache.clear()
     yield
     cache.clear()
