@@ -246,7 +246,8 @@ def _owned_upload(actor: User, upload_id: int) -> Upload:
     return upload
 
 
-def _check_provision(material: Material, provision: str) -> None:
+def _check_provision(material, provision: str) -> None:
+    """Only a material the guide marks 容缺 may be deferred (a Material or a cached _VersionMaterial)."""
     if provision == Provision.DEFERRED and material.necessity != MaterialNecessity.DEFERRABLE:
         raise DomainError(CaseError.MATERIAL_NOT_DEFERRABLE)
 
@@ -314,12 +315,7 @@ def draft_discard(*, actor: User, case: Case) -> None:
 def missing_materials(case: Case) -> dict[str, list[str]]:
     """Required materials not provided (deferrable ones may be marked 容缺), keyed "material-<id>" for the page."""
     provided = set(CaseMaterial.objects.filter(case=case).values_list("material_id", flat=True))
-    missing = {}
-    for material in case.version.materials.all():
-        if material.necessity == MaterialNecessity.OPTIONAL or material.pk in provided:
-            continue
-        missing[f"material-{material.pk}"] = [_("请提供“%(name)s”") % {"name": material.name}]
-    return missing
+    return _missing_of(_version_materials(case.version), provided)
 
 
 def form_errors(case: Case) -> dict[str, list[str]]:
@@ -502,8 +498,7 @@ def _checked_material_rows(
         if material is None:
             raise DomainError(CaseError.MATERIAL_NOT_OF_ITEM)
         provision = row.get("provision", Provision.UPLOAD)
-        if provision == Provision.DEFERRED and material.necessity != MaterialNecessity.DEFERRABLE:
-            raise DomainError(CaseError.MATERIAL_NOT_DEFERRABLE)
+        _check_provision(material, provision)
         upload_id = row.get("upload") if provision == Provision.UPLOAD else None
         if provision == Provision.UPLOAD and upload_id not in owned:
             raise DomainError(CaseError.UPLOAD_NOT_FOUND)
@@ -514,7 +509,7 @@ def _checked_material_rows(
 
 
 def _missing_of(offered: tuple[_VersionMaterial, ...], provided: set[int]) -> dict[str, list[str]]:
-    """missing_materials for materials not yet saved."""
+    """The one rule: every material but the optional ones must be provided (a deferrable one may be marked 容缺)."""
     return {
         f"material-{material.pk}": [_("请提供“%(name)s”") % {"name": material.name}]
         for material in offered
