@@ -217,7 +217,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": CONFIG.log_level},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # SpiffWorkflow logs every task state change at INFO: far too much for a platform running thousands of cases.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "spiff": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 20

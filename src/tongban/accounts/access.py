@@ -157,3 +157,20 @@ def second_factor_pending_user(user_id) -> User | None:
     if not isinstance(user_id, int):
         return None
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def holders_of(role: str, organisation: Organisation) -> QuerySet[User]:
+    """Active staff who hold `role` for `organisation`, directly or through a role over its region's subtree."""
+    candidates = (
+        StaffAssignment.objects.filter(role=role)
+        .filter(Q(organisation=organisation) | Q(covers_region_subtree=True))
+        .select_related("organisation__region")
+    )
+    code = organisation.region.code
+    user_ids = [
+        assignment.user_id
+        for assignment in candidates
+        if assignment.organisation_id == organisation.pk
+        or code.startswith(region_prefix(assignment.organisation.region.code))
+    ]
+    return User.objects.filter(pk__in=user_ids, is_active=True, kind=UserKind.STAFF).order_by("pk")

@@ -81,6 +81,7 @@ class StaffRole(models.TextChoices):
     APPROVER = "approver", _("审批/签发")
     CATALOGUE_EDITOR = "catalogue_editor", _("事项编辑")
     CATALOGUE_REVIEWER = "catalogue_reviewer", _("事项审核")
+    HEAD = "head", _("机构负责人")
     SUPERVISOR = "supervisor", _("电子监察")
     HALL_MANAGER = "hall_manager", _("大厅管理")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")

@@ -44,3 +44,26 @@ def completion_dates(version: ItemVersion, accepted_on: dt.date) -> CompletionDa
     promised, promised_provisional = _after(accepted_on, version.promised_limit, version.promised_limit_unit)
     statutory, statutory_provisional = _after(accepted_on, version.statutory_limit, version.statutory_limit_unit)
     return CompletionDates(promised, statutory, promised_provisional or statutory_provisional)
+
+
+# Warnings (预警): yellow when this many working days or fewer remain, red once the date has passed.
+WARNING_WORKING_DAYS = 2
+
+
+def warning_horizon(today: dt.date) -> dt.date:
+    """The last date that counts as "due soon" today: dates on or before it (and not yet past) are yellow."""
+    return add_working_days(today, WARNING_WORKING_DAYS).date
+
+
+def warning_level(due: dt.date | None, today: dt.date, horizon: dt.date | None = None) -> str:
+    """ "red" when `due` has passed, "yellow" when it is within WARNING_WORKING_DAYS working days, else "".
+
+    Pass `horizon` (warning_horizon(today)) when classifying many dates, so the calendar is read once.
+    """
+    if due is None:
+        return ""
+    if due < today:
+        return "red"
+    if due <= (horizon or warning_horizon(today)):
+        return "yellow"
+    return ""

@@ -47,3 +47,16 @@ class CaseError(ErrorCode):
     DOCUMENT_UNAVAILABLE = 503, _("文书暂时无法生成，请稍后再下载；您的办件不受影响")
     # Online application (cases/views_apply.py)
     ONLINE_NOT_OFFERED = 409, _("该事项暂不支持网上申请，请带齐材料到办理地点办理")
+    # Review and decision (cases/review.py, decisions.py, special.py, bundles.py)
+    PROCESS_DEPARTMENT_UNKNOWN = (
+        409,
+        _("流程中的部门“%(department)s”对应不到本区划的机构：请事项编辑在流程泳道对应部门中设置"),
+    )
+    TASK_NOT_FOUND = 404, _("办理任务不存在，或您无权查看")
+    TASK_CLOSED = 409, _("该步骤已经办理完毕（或已取消），您的操作没有生效：请刷新查看最新状态")
+    TASK_TAKEN = 409, _("该步骤已由其他同事认领：请刷新页面；如需接手，请对方转办或由负责人改派")
+    NOT_TASK_ROLE = 403, _("您不是该步骤所属机构和岗位的工作人员")
+    ASSIGNEE_NOT_ELIGIBLE = 400, _("所选同事不在该机构的该岗位上，不能转交给他")
+    OUTCOME_INVALID = 400, _("请选择办理结论")
+    OPINION_REQUIRED = 400, _("不同意或不予许可时，请写明理由")
+    DEFERRED_OUTSTANDING = 409, _("容缺受理的材料尚未补齐，该事项不允许容缺通过：请待申请人补齐后再作出准予决定")

@@ -184,6 +184,29 @@ class Case(models.Model):
     )
     closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
+    # Review and decision (审查与决定, cases/review.py, cases/decisions.py)
+    paused_since = models.DateField(
+        _("特别程序开始日"), null=True, blank=True, help_text=_("特别程序进行中时不计入办理时限")
+    )
+    extended_days = models.PositiveSmallIntegerField(_("已延长工作日"), default=0)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bundle_application = models.ForeignKey(
+        "BundleApplication",
+        verbose_name=_("所属一件事申请"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+
     class Meta:
         verbose_name = _("办件")
         verbose_name_plural = _("办件")
@@ -387,6 +410,12 @@ class DocumentKind(models.TextChoices):
     ACCEPTANCE = "acceptance", _("受理通知书")
     REFUSAL = "refusal", _("不予受理通知书")
     SUPPLEMENT = "supplement", _("补正材料通知书")
+    GRANT = "grant", _("准予许可决定书")
+    DENIAL = "denial", _("不予许可决定书")
+    EXTENSION = "extension", _("延长办理期限告知书")
+    SPECIAL = "special", _("特别程序告知书")
+    DELIVERY = "delivery", _("送达回证")
+    REVOCATION = "revocation", _("撤销决定书")
 
 
 class CaseDocument(models.Model):
@@ -426,3 +455,307 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Review and decision (审查与决定): process state, the task table, special procedures, extensions, delivery, bundles
+
+
+class WorkflowState(models.Model):
+    """The running SpiffWorkflow state of an accepted case, stored without its process definition (one copy per
+    version lives in catalog.ProcessDefinition); deleted when the case completes, history stays in ReviewTask."""
+
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="workflow")
+    definition = models.ForeignKey(
+        "catalog.ProcessDefinition", verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.JSONField(_("流程运行状态"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("流程运行状态")
+        verbose_name_plural = _("流程运行状态")
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+
+class TaskStatus(models.TextChoices):
+    """Where a review task stands."""
+
+    OPEN = "open", _("待办")
+    DONE = "done", _("已办")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class TaskOutcome(models.TextChoices):
+    """The handler's conclusion on a step: an opinion for review steps, the decision for the deciding step."""
+
+    AGREE = "agree", _("同意")
+    DISAGREE = "disagree", _("不同意")
+    GRANT = "grant", _("准予")
+    DENY = "deny", _("不予")
+    ACCEPTED = "accepted", _("已受理")
+    CANCELLED = "cancelled", _("流程终止")
+
+
+class ReviewTask(models.Model):
+    """One step of a case's process for an organisation's role (办理任务), materialised from the BPMN user task so
+    worklists are indexed queries that never load workflow state; the opinion and handler stay here for history."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="tasks")
+    spiff_task_id = models.UUIDField(_("流程任务标识"))
+    step_id = models.CharField(_("步骤标识"), max_length=100)
+    step_name = models.CharField(_("步骤"), max_length=100)
+    organisation = models.ForeignKey(
+        "core.Organisation", verbose_name=_("办理机构"), on_delete=models.PROTECT, related_name="review_tasks"
+    )
+    role = models.CharField(_("岗位"), max_length=30)
+    decides = models.BooleanField(_("作出决定的步骤"), default=False, help_text=_("完成该步骤即办结"))
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_tasks",
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    lock_version = models.PositiveIntegerField(_("修改版本"), default=0)
+    created_at = models.DateTimeField(_("开始时间"))
+    due_on = models.DateField(_("步骤期限"), null=True, blank=True)
+    due_provisional = models.BooleanField(_("期限按临时日历计算"), default=False)
+    escalate_on = models.DateField(
+        _("超时上报日"), null=True, blank=True, help_text=_("流程定时事件：到期转机构负责人")
+    )
+    escalated_at = models.DateTimeField(_("已上报负责人"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("标记超期时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    outcome = models.CharField(_("结论"), max_length=20, choices=TaskOutcome.choices, blank=True)
+    opinion = models.TextField(_("意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("办理任务")
+        verbose_name_plural = _("办理任务")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            # Worklists 待审查 / 待审批: an organisation's open tasks for a role, soonest due first.
+            models.Index(fields=["organisation", "role", "status", "due_on"], name="task_org_role_due"),
+            # 我的待办: a handler's claimed tasks.
+            models.Index(fields=["assignee", "status", "due_on"], name="task_assignee_due"),
+            # The overdue scan and the supervisors' overdue view.
+            models.Index(fields=["status", "due_on"], name="task_status_due"),
+            models.Index(fields=["case", "status"], name="task_case_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "spiff_task_id"], name="uniq_task_per_spiff_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.step_name}"
+
+
+class SpecialProcedureKind(models.TextChoices):
+    """特别程序: the time they take is not counted in the statutory limit (行政许可法 art. 45)."""
+
+    HEARING = "hearing", _("听证")
+    INSPECTION = "inspection", _("现场勘验")
+    TESTING = "testing", _("检验检测")
+    EXPERT_REVIEW = "expert_review", _("专家评审")
+
+
+class SpecialProcedure(models.Model):
+    """A special procedure (特别程序) on a case: while it runs the case clock pauses; at its end the promised and
+    statutory dates move by the working days it took (event codes 9 and 10)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="special_procedures")
+    kind = models.CharField(_("类型"), max_length=20, choices=SpecialProcedureKind.choices)
+    reason = models.TextField(_("原因"))
+    legal_basis = models.TextField(_("法律依据"))
+    expected_end = models.DateField(_("预计结束日期"))
+    started_on = models.DateField(_("开始日期"))
+    started_at = models.DateTimeField(_("开始时间"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("启动人"), on_delete=models.PROTECT, related_name="+"
+    )
+    ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("结束人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    result = models.TextField(_("结果"), blank=True)
+    paused_working_days = models.PositiveSmallIntegerField(_("暂停的工作日"), default=0)
+
+    class Meta:
+        verbose_name = _("特别程序")
+        verbose_name_plural = _("特别程序")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_at__isnull=True), name="one_open_special_procedure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.get_kind_display()}"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待负责人批准")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
+class Extension(models.Model):
+    """A request to extend the statutory limit (延期), approved or refused by the organisation's head, within the
+    legal maximum (行政许可法 art. 42: +10 working days; +15 for joint handling)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField(_("延长工作日"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    decision_note = models.TextField(_("批示"), blank=True)
+    previous_due = models.DateField(_("原法定办结日期"), null=True, blank=True)
+    new_due = models.DateField(_("延长后法定办结日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="one_pending_extension")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} · +{self.days}"
+
+
+class DeliveryMethod(models.TextChoices):
+    """How the result reaches the applicant (送达方式)."""
+
+    WINDOW = "window", _("窗口领取")
+    EXPRESS = "express", _("邮寄送达")
+    ELECTRONIC = "electronic", _("电子送达")
+
+
+class Delivery(models.Model):
+    """The delivery of a decided case's result (送达): where or how, and when it was received."""
+
+    case = models.OneToOneField(Case, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="delivery")
+    method = models.CharField(_("送达方式"), max_length=20, choices=DeliveryMethod.choices)
+    hall = models.ForeignKey(
+        "core.Organisation",
+        verbose_name=_("领取大厅"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "core.HallWindow", verbose_name=_("出件窗口"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    carrier = models.CharField(_("快递公司"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("运单号"), max_length=50, blank=True)
+    address = EncryptedCharField(_("收件地址"), blank=True, default="")
+    recipient = models.CharField(_("签收人"), max_length=50, blank=True)
+    arranged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("安排人"), on_delete=models.PROTECT, related_name="+"
+    )
+    arranged_at = models.DateTimeField(_("安排时间"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    delivered_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("送达登记人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("送达")
+        verbose_name_plural = _("送达")
+
+    def __str__(self) -> str:
+        return f"{self.case} · {self.get_method_display()}"
+
+
+class BundleStatus(models.IntegerChoices):
+    """Where a bundle application stands as a whole (its items are ordinary cases with their own statuses)."""
+
+    DRAFT = 0, _("草稿")
+    RECEIVED = 1, _("已接件")
+    IN_PROGRESS = 8, _("办理中")
+    COMPLETED = 11, _("已办结")
+    WITHDRAWN = 2, _("已撤件")
+
+
+class BundleApplication(models.Model):
+    """One application for a bundle (一件事): shared answers and materials given once; on acceptance it fans out
+    into one child case per item at its department, and completes when every child case has ended."""
+
+    public_id = models.UUIDField(_("公开标识"), default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("申请编号"), max_length=60, unique=True, null=True, blank=True)
+    bundle = models.ForeignKey(
+        "catalog.Bundle", verbose_name=_("一件事"), on_delete=models.PROTECT, related_name="applications"
+    )
+    status = models.PositiveSmallIntegerField(_("状态"), choices=BundleStatus.choices, default=BundleStatus.DRAFT)
+    lock_version = models.PositiveIntegerField(_("修改版本"), default=0)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人账号"),
+        on_delete=models.PROTECT,
+        related_name="bundle_applications",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="+"
+    )
+    applicant_name = models.CharField(_("申请人名称"), max_length=200)
+    form_data = models.JSONField(_("共享申请内容"), default=dict, blank=True)
+    idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    received_at = models.DateTimeField(_("接件时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一件事申请")
+        verbose_name_plural = _("一件事申请")
+        indexes = [models.Index(fields=["applicant", "-created_at"], name="bundle_app_applicant_recent")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="uniq_bundle_app_idempotency_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("草稿 %(id)s") % {"id": str(self.public_id)[:8]}

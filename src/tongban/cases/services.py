@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,13 +23,12 @@ from django.utils.translation import gettext_noop
 from tongban.accounts.enterprises import require_agent_scope
 from tongban.accounts.models import User, UserKind
 from tongban.accounts.realname import require_real_name_level
-from tongban.cases import deadlines, documents
+from tongban.cases import deadlines, documents, review
 from tongban.cases.errors import CaseError
 from tongban.cases.models import (
     WITHDRAWABLE_STATUSES,
     ApplicantKind,
     Case,
-    CaseEvent,
     CaseMaterial,
     CaseStatus,
     Channel,
@@ -41,81 +39,23 @@ from tongban.cases.models import (
     SupplementRequest,
     Upload,
 )
+from tongban.cases.steps import audit_case as _audit
+from tongban.cases.steps import event as _event
+from tongban.cases.steps import lock as _lock
+from tongban.cases.steps import require_status as _require_status
+from tongban.cases.steps import require_version as _require_version
+from tongban.cases.steps import state as _state
+from tongban.cases.steps import tell as _tell
+from tongban.cases.steps import today as _today
+from tongban.cases.steps import transition as _transition
 from tongban.catalog.access import require_published_version
 from tongban.catalog.forms_schema import coerce_submission, validate_submission
 from tongban.catalog.models import ImplementationItem, ItemVersion, Material, MaterialNecessity, VersionStatus
 from tongban.core import audit
 from tongban.core.errors import DomainError
 from tongban.core.numbering import case_number
-from tongban.notifications.services import notify
 
 QUERY_CODE_DIGITS = 6
-SYSTEM_LABEL = "系统"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Small shared steps
-
-
-def _today() -> dt.date:
-    return timezone.localdate()
-
-
-def _lock(case: Case) -> Case:
-    """Re-read the case under a row lock (the transition's view of it)."""
-    return Case.objects.select_for_update().get(pk=case.pk)
-
-
-def _require_status(case: Case, allowed: Iterable[int], code: CaseError = CaseError.WRONG_STATUS) -> None:
-    if case.status not in tuple(allowed):
-        raise DomainError(code)
-
-
-def _require_version(case: Case, expected_version: int | None) -> None:
-    """The page the actor acted from must show the case as it is now (None: the caller has no page, e.g. a job)."""
-    if expected_version is not None and case.lock_version != expected_version:
-        raise DomainError(CaseError.CONFLICT)
-
-
-def _transition(case: Case, status: int, fields: list[str]) -> None:
-    case.status = status
-    case.lock_version += 1
-    case.save(update_fields=["status", "lock_version", "updated_at", *fields])
-
-
-def _event(case: Case, code: int, name: str, *, actor=None, organisation=None, opinion="", public=True) -> CaseEvent:
-    # `name` is stored in Chinese, the language of record (gettext_noop at the call); pages translate it on display.
-    return CaseEvent.objects.create(
-        case=case,
-        code=code,
-        name=name,
-        organisation=organisation or case.organisation,
-        actor=actor,
-        actor_label=str(actor) if actor is not None else SYSTEM_LABEL,
-        opinion=opinion,
-        public=public,
-        created_at=timezone.now(),
-    )
-
-
-def _state(case: Case) -> dict:
-    return {"status": case.status, "lock_version": case.lock_version}
-
-
-def _audit(actor, action: str, case: Case, before: dict, **after) -> None:
-    audit.record(actor=actor, action=action, obj=case, before=before, after=_state(case) | after)
-
-
-def _recipients(case: Case) -> list[User]:
-    """Who hears about the case: the applicant's account and the person who filled it in (not a clerk)."""
-    people = [case.applicant]
-    if case.submitted_by_id != case.applicant_id and case.submitted_by.kind != UserKind.STAFF:
-        people.append(case.submitted_by)
-    return people
-
-
-def _tell(case: Case, topic: str, title: str, body: str) -> None:
-    notify(recipients=_recipients(case), topic=topic, title=title, body=body, link=f"/cases/mine/{case.public_id}/")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -616,6 +556,7 @@ def _accept(case: Case, *, accepted_on: dt.date, actor, deemed: bool) -> None:
             "deadline_provisional",
         ],
     )
+    review.process_start(case=case, actor=actor)
 
 
 def _acceptance_data(case: Case, opinion: str) -> dict:

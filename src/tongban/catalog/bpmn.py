@@ -575,6 +575,7 @@ def _escalations(process, elements: dict) -> list[dict]:
                 "id": event.get("id"),
                 "name": event.get("name", ""),
                 "step": attached.get("name", "") if attached is not None else "",
+                "step_id": event.get("attachedToRef", ""),
                 "after": value,
                 "interrupting": event.get("cancelActivity", "true") != "false",
             }

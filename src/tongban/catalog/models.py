@@ -193,6 +193,19 @@ class ItemVersion(models.Model):
         on_delete=models.PROTECT,
         related_name="versions",
     )
+    process_departments = models.JSONField(
+        _("流程泳道对应部门"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            '泳道括号中的部门名称 → 机构统一社会信用代码，如 {"协办部门": "11330122…"}；未列出的按本区划机构简称匹配'
+        ),
+    )
+    allows_deferred_approval = models.BooleanField(
+        _("允许容缺通过"),
+        default=False,
+        help_text=_("容缺受理的材料尚未补齐时，是否可以先作出准予决定（办结（容缺通过））"),
+    )
 
     # Lifecycle
     author = models.ForeignKey(

@@ -28,9 +28,10 @@ from tongban.accounts.tests.identity_fixtures import (
 )
 from tongban.cases import services
 from tongban.cases.models import Case, StoredFile, Upload
+from tongban.catalog import bpmn
 from tongban.catalog import services as catalog_services
 from tongban.catalog.models import ExerciseLevel, ImplementationItem, ItemType
-from tongban.catalog.tests.lifecycle_fixtures import COMPLETE_GUIDE, process_definition, staff
+from tongban.catalog.tests.lifecycle_fixtures import COMPLETE_GUIDE, staff
 from tongban.core import services as core_services
 from tongban.core.models import HallWindow, Organisation, OrganisationKind, Region
 from tongban.core.tests.identifiers import uscc
@@ -91,7 +92,8 @@ def _material_fields(index: int, name: str, necessity: str) -> dict:
 
 
 def publish_food_item(organisation: Organisation, editor: User, reviewer: User, **overrides) -> ImplementationItem:
-    """食品经营许可 of `organisation`, published with the form and materials above."""
+    """食品经营许可 of `organisation`, published with the form and materials above (process: a template key)."""
+    process = overrides.pop("process", "single_department")
     basic = catalog_services.basic_item_create(
         actor=editor,
         source="00",
@@ -108,7 +110,8 @@ def publish_food_item(organisation: Organisation, editor: User, reviewer: User, 
     version = catalog_services.version_create(actor=editor, item=item, **{**COMPLETE_GUIDE, **overrides})
     for index, row in enumerate(MATERIALS):
         catalog_services.material_save(actor=editor, version=version, **_material_fields(index, **row))
-    catalog_services.version_set_process(actor=editor, version=version, process=process_definition())
+    definition = bpmn.process_from_template(actor=editor, key=process)
+    catalog_services.version_set_process(actor=editor, version=version, process=definition)
     catalog_services.version_set_form(actor=editor, version=version, schema=FORM_SCHEMA, ui=FORM_UI)
     catalog_services.version_submit(actor=editor, version=version)
     catalog_services.version_approve(actor=reviewer, version=version)

@@ -49,7 +49,14 @@ def test_single_department_template():
         ("审批", "approver", 2),
     ]
     assert definition.outline["escalations"] == [
-        {"id": "Boundary_overdue", "name": "审批超过 2 天", "step": "审批", "after": "P2D", "interrupting": False}
+        {
+            "id": "Boundary_overdue",
+            "name": "审批超过 2 天",
+            "step": "审批",
+            "step_id": "Task_approve",
+            "after": "P2D",
+            "interrupting": False,
+        }
     ]
     assert definition.outline["total_limit"] == {"days": 11, "unit": "working_day"}
     assert definition.outline["parallel_groups"] == []
