@@ -27,6 +27,10 @@ NUMBER_WORD = {
     DocumentKind.ACCEPTANCE: "受",
     DocumentKind.REFUSAL: "不受",
     DocumentKind.SUPPLEMENT: "补",
+    DocumentKind.GRANT: "许",
+    DocumentKind.DENIAL: "不许",
+    DocumentKind.DELIVERY: "送",
+    DocumentKind.REVOCATION: "撤",
 }
 
 
