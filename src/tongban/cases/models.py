@@ -740,8 +740,16 @@ class BundleApplication(models.Model):
     )
     applicant_name = models.CharField(_("申请人名称"), max_length=200)
     form_data = models.JSONField(_("共享申请内容"), default=dict, blank=True)
+    materials = models.JSONField(
+        _("共用材料"),
+        default=dict,
+        blank=True,
+        help_text=_('草稿阶段的材料选择：{"材料组": {"provision": 提供方式, "upload": 上传 id}}；提交后落到各子办件'),
+    )
+    current_page = models.PositiveSmallIntegerField(_("草稿填到第几页"), default=1)
     idempotency_key = models.CharField(_("幂等键"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     received_at = models.DateTimeField(_("接件时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
 
