@@ -27,6 +27,8 @@ NUMBER_WORD = {
     DocumentKind.ACCEPTANCE: "受",
     DocumentKind.REFUSAL: "不受",
     DocumentKind.SUPPLEMENT: "补",
+    DocumentKind.SPECIAL: "特",  # 特别程序告知书 (cases/special.py)
+    DocumentKind.EXTENSION: "延",  # 延长办理期限告知书 (cases/extensions.py)
     DocumentKind.GRANT: "许",
     DocumentKind.DENIAL: "不许",
     DocumentKind.DELIVERY: "送",

@@ -74,3 +74,18 @@ class CaseError(ErrorCode):
     RESULT_WINDOW_INVALID = 400, _("所选出件窗口不属于本事项通办范围内的大厅，或未启用")
     EXPRESS_DETAILS_REQUIRED = 400, _("邮寄送达请填写快递公司、运单号和收件地址")
     RECIPIENT_REQUIRED = 400, _("请填写签收人")
+    # Time: special procedures, extensions (cases/special.py, extensions.py)
+    TIME_NOT_ALLOWED = 403, _("您不是该办件的承办人员，也不是办理机构的审查、审批人员或负责人")
+    SPECIAL_KIND_INVALID = 400, _("请选择特别程序的类型：听证、现场勘验、检验检测或专家评审")
+    LEGAL_BASIS_REQUIRED = 400, _("请填写启动特别程序的法律依据")
+    SPECIAL_END_INVALID = 400, _("请填写预计结束日期，且不能早于今天")
+    SPECIAL_RESULT_REQUIRED = 400, _("请填写特别程序的结果")
+    EXTENSION_DAYS_INVALID = 400, _("请填写延长的工作日数（至少 1 个工作日）")
+    EXTENSION_OVER_LIMIT = (
+        409,
+        _("延长后超过法定上限：本办件最多可延长 %(limit)d 个工作日，已延长 %(used)d 个工作日"),
+    )
+    EXTENSION_PENDING = 409, _("该办件已有一份待负责人批准的延期申请，请待其批准或不批准后再申请")
+    EXTENSION_HEAD_REQUIRED = 403, _("只有办理机构的负责人可以批准延期")
+    EXTENSION_DECIDED = 409, _("该延期申请已经处理过了，您的操作没有生效：请刷新查看最新状态")
+    EXTENSION_NOT_FOUND = 404, _("延期申请不存在，或您无权查看")
