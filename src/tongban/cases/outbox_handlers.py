@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from tongban.cases.decisions import LICENCE_TOPIC, case_licence_issue
 from tongban.cases.document_files import document_mark_failed, document_render
 from tongban.cases.documents import RENDER_TOPIC
 from tongban.core import outbox
@@ -29,3 +30,10 @@ def render_document(message_id: int, payload: dict) -> None:
             logger.error("case document %s still not rendered after %s attempts", document_id, attempts)
             document_mark_failed(document_id)
         raise
+
+
+@outbox.handler(LICENCE_TOPIC)
+def issue_licence(message_id: int, payload: dict) -> None:
+    """Issue the licence of a granted case (payload {"case": id}); idempotent by case (cases/decisions.py). A
+    failure (e.g. the organisation has no keys yet) raises: the outbox retries and the case shows 签发失败，正在重试."""
+    case_licence_issue(case_id=payload["case"])

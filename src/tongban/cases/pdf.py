@@ -262,11 +262,108 @@ def _supplement(document: CaseDocument, styles: _Styles) -> list:
     return flowables
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Decision documents (cases/decisions.py, cases/delivery.py): 准予/不予许可决定书, 送达回证, 撤销决定书
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _accepted_phrase(data: dict) -> str:
+    accepted = f"本机关于{chinese_date(data['accepted_on'])}受理的" if data.get("accepted_on") else "本机关受理的"
+    return f"{accepted}你（单位）提出的{_item_phrase(data)}"
+
+
+def _grant(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    flowables = [
+        _salutation(data, styles),
+        _p(
+            f"{_accepted_phrase(data)}，经审查，符合法定条件、标准。根据{LAW}第三十八条第一款的规定，"
+            f"本机关决定准予行政许可。许可结果：{data['result_name']}。",
+            styles.body,
+        ),
+    ]
+    if data.get("opinion"):
+        flowables.append(_p(f"审批意见：{data['opinion']}", styles.body))
+    if data.get("deferred"):
+        names = "、".join(data["deferred"])
+        flowables.append(
+            _p(
+                f"本决定为容缺通过。你（单位）尚需补交以下容缺材料：{names}。"
+                f"请于{chinese_date(data['deferred_due'])}前登录本平台在“我的办件”中补交，或到政务服务大厅窗口提交；"
+                "逾期未补交或者补交的材料不符合要求的，本机关将依法撤销本决定。",
+                styles.body,
+            )
+        )
+    if data.get("licence"):
+        flowables.append(
+            _p(f"本机关将依法颁发电子证照“{data['licence']}”，颁发后可在本平台“我的证照”中查看和下载。", styles.body)
+        )
+    flowables.append(_p(PROGRESS_HINT, styles.body))
+    return flowables
+
+
+def _denial(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    body = data.get("reconsideration_body") or reconsideration_body(document.organisation)
+    return [
+        _salutation(data, styles),
+        _p(
+            f"{_accepted_phrase(data)}，经审查，不符合法定条件、标准。根据{LAW}第三十八条第二款的规定，"
+            "本机关决定不予行政许可。理由如下：",
+            styles.body,
+        ),
+        *(_p(line, styles.body) for line in _lines(data["reasons"])),
+        _p(remedies_sentence(body), styles.body),
+    ]
+
+
+def _delivery(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    rows = [
+        ["受送达人", data["applicant"]],
+        ["送达文书", "；".join(data["documents"]) or data["item"]],
+        ["办件编号", data["case_number"]],
+        ["送达方式", data["method"]],
+        ["送达地点", data["place"]],
+        ["签收人", data["recipient"]],
+        ["送达时间", chinese_datetime(data["delivered_at"])],
+        ["送达人", data["delivered_by"]],
+    ]
+    return [_table(rows, [32 * mm, 120 * mm], styles)]
+
+
+def _revocation(document: CaseDocument, styles: _Styles) -> list:
+    data = document.data
+    body = data.get("reconsideration_body") or reconsideration_body(document.organisation)
+    grant = f"（{data['grant_number']}）" if data.get("grant_number") else ""
+    decided = f"于{chinese_date(data['decided_on'])}" if data.get("decided_on") else ""
+    flowables = [
+        _salutation(data, styles),
+        _p(
+            f"本机关{decided}就你（单位）提出的{_item_phrase(data)}作出的准予行政许可决定{grant}，"
+            f"经查，有下列情形，根据{LAW}第六十九条的规定，本机关决定予以撤销：",
+            styles.body,
+        ),
+        *(_p(line, styles.body) for line in _lines(data["reasons"])),
+    ]
+    if data.get("licences"):
+        flowables.append(_p(f"依据该决定颁发的电子证照（{'、'.join(data['licences'])}）同时撤销。", styles.body))
+    flowables.append(_p(remedies_sentence(body), styles.body))
+    return flowables
+
+
 BUILDERS = {
     DocumentKind.RECEIPT: _receipt,
     DocumentKind.ACCEPTANCE: _acceptance,
     DocumentKind.REFUSAL: _refusal,
     DocumentKind.SUPPLEMENT: _supplement,
+    DocumentKind.GRANT: _grant,
+    DocumentKind.DENIAL: _denial,
+    DocumentKind.DELIVERY: _delivery,
+    DocumentKind.REVOCATION: _revocation,
 }
 
 
