@@ -49,18 +49,22 @@ INSPECTION_WORDS = ("核查", "勘验", "检查")
 
 
 def lane_organisation(case: Case, department: str) -> Organisation:
-    """The organisation a lane's department names: the competent organisation for 牵头部门 or none; the version's
+    """The organisation a lane's department names for this case (see `lane_organisation_for`)."""
+    return lane_organisation_for(case.organisation, case.version, department)
+
+
+def lane_organisation_for(organisation: Organisation, version, department: str) -> Organisation:
+    """The organisation a lane's department names: the competent `organisation` for 牵头部门 or none; the version's
     mapping (process_departments) next; else the active organisation of the same region whose short name or name
     is the department. Raise when nothing matches (the catalogue checks this before publishing)."""
     if department in OWN_DEPARTMENT_WORDS:
-        return case.organisation
-    mapped = (case.version.process_departments or {}).get(department)
+        return organisation
+    mapped = (version.process_departments or {}).get(department)
     if mapped:
         found = Organisation.objects.filter(uscc=mapped, active=True).first()
         if found is not None:
             return found
-    region_id = case.organisation.region_id
-    by_name = Organisation.objects.filter(region_id=region_id, active=True)
+    by_name = Organisation.objects.filter(region_id=organisation.region_id, active=True)
     found = by_name.filter(short_name=department).first() or by_name.filter(name=department).first()
     if found is None:
         detail = CaseError.PROCESS_DEPARTMENT_UNKNOWN.message % {"department": department}
@@ -134,8 +138,9 @@ def sync_tasks(
         if spiff_id in known:
             continue
         due, provisional = routing.working_or_natural_days(today, limits.get(step.step_id))
-        if due is None or (step.decides and case.statutory_due and due > case.statutory_due):
-            due = case.statutory_due if step.decides or due is None else due
+        due = due or case.promised_due  # a step without its own limit is due with the case
+        if step.decides and case.statutory_due and due and due > case.statutory_due:
+            due = case.statutory_due  # the decision may never come after the statutory date
         escalate_after = escalations.get(step.step_id)
         escalate_limit = {"days": escalate_after, "unit": "working_day"} if escalate_after else None
         escalate_on = routing.working_or_natural_days(today, escalate_limit)[0]
@@ -341,14 +346,22 @@ def task_reassign(*, actor: User, task: ReviewTask, colleague: User, expected_ve
 
 def _outcome_variables(case: Case, task: ReviewTask, outcome: str) -> dict:
     """What a finished step tells the process's gateways (the CASE_VARIABLES of catalog/expressions.py)."""
+    earlier = []
+    if not task.decides:  # only review steps report the opinions so far (one query, not needed to decide)
+        rows = case.tasks.filter(status=TaskStatus.DONE, role=StaffRole.REVIEWER).exclude(pk=task.pk)
+        earlier = list(rows.values_list("outcome", flat=True))
+    return outcome_variables(step_name=task.step_name, decides=task.decides, outcome=outcome, earlier=earlier)
+
+
+def outcome_variables(*, step_name: str, decides: bool, outcome: str, earlier: list[str]) -> dict:
+    """The gateway variables of a finished step, given the outcomes of the review steps done before it."""
     passed = outcome in (TaskOutcome.AGREE, TaskOutcome.GRANT)
-    if task.decides:
+    if decides:
         return {"approved": passed}
     variables: dict = {"review_passed": passed}
-    if any(word in task.step_name for word in INSPECTION_WORDS):
+    if any(word in step_name for word in INSPECTION_WORDS):
         variables["inspection_passed"] = passed
-    earlier = case.tasks.filter(status=TaskStatus.DONE, role=StaffRole.REVIEWER).exclude(pk=task.pk)
-    opinions = ["同意" if o == TaskOutcome.AGREE else "不同意" for o in earlier.values_list("outcome", flat=True)]
+    opinions = ["同意" if o == TaskOutcome.AGREE else "不同意" for o in earlier]
     variables["department_opinions"] = [*opinions, "同意" if passed else "不同意"]
     return variables
 

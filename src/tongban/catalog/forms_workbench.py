@@ -64,6 +64,7 @@ SECTIONS = [
             "promised_limit",
             "promised_limit_unit",
             "promised_limit_note",
+            "allows_deferred_approval",
         ],
     ),
     ("fees", _("收费标准"), ["charges", "charge_basis"]),
@@ -81,6 +82,7 @@ PROBLEM_SECTIONS = {
     "form_schema": "form",
     "form_ui": "form",
     "process": "process",
+    "process_departments": "process",
 }
 
 

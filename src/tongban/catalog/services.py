@@ -539,6 +539,10 @@ def version_publish(*, actor, version: ItemVersion) -> ItemVersion:
     """
     item = _lock_item(version.item)
     version = _reviewable(actor, version, (VersionStatus.APPROVED,))
+    # An organisation a lane names may have been deactivated since the version was submitted.
+    lane_problems = validation.lane_problems(version)
+    if lane_problems:
+        raise DomainError(CatalogError.INVALID_GUIDE, fields=lane_problems)
     previous = item.published_version
     if previous is not None and previous.number > version.number:
         raise DomainError(CatalogError.WRONG_STATUS, _("已发布的版本比该版本新，不能用旧版本替换"))

@@ -45,8 +45,10 @@ from tongban.catalog.models import (
     Theme,
     VersionStatus,
 )
+from tongban.catalog.validation import unknown_mapped_organisations
 from tongban.core import audit
 from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
 
 FORMAT = "tongban.catalog/1"
 JSON_SHEET = "items"
@@ -397,6 +399,14 @@ def _json_object(value) -> dict:
     return parsed
 
 
+def _mapping(value) -> dict:
+    """A {name: code} element such as 流程泳道对应部门 (a JSON object; JSON text in Excel)."""
+    mapping = _json_object(value)
+    if not all(isinstance(key, str) and isinstance(code, str) for key, code in mapping.items()):
+        raise _BadValue(_('应为“部门名称 → 统一社会信用代码”的 JSON 对象，如 {"协办部门": "11330122…"}'))
+    return {key.strip(): code.strip() for key, code in mapping.items()}
+
+
 def _field_value(model_field: models.Field, value):
     """Read one cell or JSON value as `model_field` stores it; raise _BadValue with a Chinese message."""
     if model_field.choices:
@@ -406,7 +416,7 @@ def _field_value(model_field: models.Field, value):
     if isinstance(model_field, models.IntegerField):
         return _integer(value)
     if isinstance(model_field, models.JSONField):
-        return _string_list(value)
+        return _mapping(value) if model_field.default is dict else _string_list(value)
     text = _text(value)
     max_length = getattr(model_field, "max_length", None)
     if max_length and len(text) > max_length:
@@ -617,6 +627,8 @@ def _validate(parsed_items: list[_ParsedItem], organisation) -> None:
     themes = {t.code: t for t in Theme.objects.all()}
     hashes = [p.process_hash for p in parsed_items if p.process_hash]
     processes = {p.content_hash: p for p in ProcessDefinition.objects.filter(content_hash__in=hashes)}
+    usccs = {code for p in parsed_items for code in (p.elements.get("process_departments") or {}).values()}
+    organisations = set(Organisation.objects.filter(uscc__in=usccs, active=True).values_list("uscc", flat=True))
     seen: set[str] = set()
     for parsed in parsed_items:
         if parsed.code in seen:
@@ -626,6 +638,7 @@ def _validate(parsed_items: list[_ParsedItem], organisation) -> None:
             _validate_code(parsed, organisation, existing, basic_items, validate_implementation_code)
         _validate_themes(parsed, themes)
         _validate_process(parsed, processes)
+        _validate_departments(parsed, organisations)
         _validate_form(parsed, forms_schema.check_form)
 
 
@@ -690,6 +703,14 @@ def _validate_process(parsed: _ParsedItem, processes: dict) -> None:
         allowed = "、".join(templates)
         message = _("流程模板“%(key)s”不存在，可选：%(allowed)s") % {"key": parsed.process_template, "allowed": allowed}
         parsed.error(PROCESS_TEMPLATE_HEADER, message)
+
+
+def _validate_departments(parsed: _ParsedItem, organisations: set[str]) -> None:
+    """Each lane department must name an active organisation by its USCC (whether every lane of the process is
+    covered is checked when the draft is submitted, as in the workbench)."""
+    label = _label(ItemVersion._meta.get_field("process_departments"))
+    for message in unknown_mapped_organisations(parsed.elements.get("process_departments") or {}, organisations):
+        parsed.error(label, message)
 
 
 def _validate_form(parsed: _ParsedItem, check_form) -> None:

@@ -2,15 +2,17 @@
 
 `value_problems` checks what must hold even in a draft (a value that is there must be a valid one);
 `version_problems` adds completeness: every element the public guide shows (DOMAIN.md), at least one material,
-fees that agree with 是否收费, a process definition, and a valid application form when the item is handled online.
-Both return {field name: [Chinese messages]}; empty means no problem.
+fees that agree with 是否收费, a process definition whose every lane department resolves to an organisation, and a
+valid application form when the item is handled online. `lane_problems` is the part publishing checks again (an
+organisation may have been deactivated since the version was submitted). All three return
+{field name: [Chinese messages]}; empty means no problem.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from tongban.catalog import forms_schema
+from tongban.catalog import bpmn, forms_schema
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import (
     CaseType,
@@ -21,6 +23,7 @@ from tongban.catalog.models import (
     TimeUnit,
 )
 from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
 
 SERVICE_OBJECTS = ("person", "enterprise")
 HANDLING_FORMS = ("window", "online", "mail")
@@ -95,9 +98,37 @@ def _check_limits_agree(version: ItemVersion, problems: Problems) -> None:
         _add(problems, "promised_limit", _("承诺办结时限不能长于法定办结时限"))
 
 
+def _check_department_mapping(version: ItemVersion, problems: Problems) -> None:
+    """流程泳道对应部门 is {lane department: USCC of an active organisation}."""
+    mapping = version.process_departments
+    if mapping in (None, ""):
+        return
+    well_formed = isinstance(mapping, dict) and all(
+        isinstance(key, str) and key.strip() and isinstance(value, str) for key, value in mapping.items()
+    )
+    if not well_formed:
+        _add(problems, "process_departments", _("流程泳道对应部门应为“部门名称 → 机构统一社会信用代码”的对应表"))
+        return
+    wanted = {value for value in mapping.values() if value}
+    active = set(Organisation.objects.filter(uscc__in=wanted, active=True).values_list("uscc", flat=True))
+    for message in unknown_mapped_organisations(mapping, active):
+        _add(problems, "process_departments", message)
+
+
+def unknown_mapped_organisations(mapping: dict, active: set[str]) -> list[str]:
+    """A message for each lane department mapped to a USCC that is not among the `active` organisations' USCCs."""
+    message = _("泳道部门“%(department)s”对应的机构（统一社会信用代码 %(uscc)s）不存在或已停用")
+    return [
+        message % {"department": department, "uscc": code}
+        for department, code in mapping.items()
+        if code and code not in active
+    ]
+
+
 def value_problems(version: ItemVersion) -> Problems:
     """Values that are present but wrong (choices, ranges, lists, limits that contradict each other)."""
     problems: Problems = {}
+    _check_department_mapping(version, problems)
     _check_choices(version, problems)
     _check_list(version, "service_object", SERVICE_OBJECTS, problems)
     _check_list(version, "handling_forms", HANDLING_FORMS, problems)
@@ -199,6 +230,58 @@ def _check_process(version: ItemVersion, problems: Problems) -> None:
         _add(problems, "process", _("请上传或选择办理流程定义"))
 
 
+def lane_departments(version: ItemVersion) -> list[dict]:
+    """The lanes of the version's process that name another department than the competent one, each as
+    {"lane": lane name, "department": department}, one per department, in the process's order."""
+    from tongban.cases.review import OWN_DEPARTMENT_WORDS  # the routing owns what "the department itself" means
+
+    if version.process_id is None:
+        return []
+    try:
+        lanes = bpmn.outline(version.process).get("lanes", [])
+    except DomainError:  # a stored definition that no longer parses is reported by the process check itself
+        return []
+    found: dict[str, dict] = {}
+    for lane in lanes:
+        department = (lane.get("department") or "").strip()
+        if department not in OWN_DEPARTMENT_WORDS and department not in found:
+            found[department] = {"lane": lane.get("name") or department, "department": department}
+    return list(found.values())
+
+
+def lane_problems(version: ItemVersion) -> Problems:
+    """Every lane department must resolve to an organisation the way routing will resolve it when a case is
+    accepted (the version's mapping, else an active organisation of the item's region with that short name or name);
+    a mapping for a department no lane names is a leftover of an earlier process."""
+    from tongban.cases.review import lane_organisation_for
+
+    problems: Problems = {}
+    lanes = lane_departments(version)
+    for lane in lanes:
+        try:
+            lane_organisation_for(version.item.organisation, version, lane["department"])
+        except DomainError:
+            message = _(
+                "泳道“%(lane)s”的部门“%(department)s”对应不到机构：请在流程页为它选择机构，"
+                "或确认本区划有简称或名称为“%(department)s”的启用机构"
+            )
+            _add(problems, "process_departments", message % lane)
+    if version.process_id is not None and isinstance(version.process_departments, dict):
+        named = {lane["department"] for lane in lanes}
+        for department in version.process_departments:
+            if department not in named:
+                message = _("流程中没有部门为“%(department)s”的泳道，请删除这项对应")
+                _add(problems, "process_departments", message % {"department": department})
+    return problems
+
+
+def _check_lanes(version: ItemVersion, problems: Problems) -> None:
+    for field, messages in lane_problems(version).items():
+        for message in messages:
+            if message not in problems.get(field, []):
+                _add(problems, field, message)
+
+
 def _check_form(version: ItemVersion, problems: Problems) -> None:
     if version.online_depth < FORM_REQUIRED_FROM_DEPTH:
         return
@@ -227,5 +310,6 @@ def version_problems(version: ItemVersion) -> Problems:
     _check_materials(version, problems)
     _check_fees(version, problems)
     _check_process(version, problems)
+    _check_lanes(version, problems)
     _check_form(version, problems)
     return problems
