@@ -26,6 +26,7 @@ urlpatterns = [
     path("cases/apply/", include("tongban.cases.urls_apply")),  # online application (cases/views_apply.py)
     path("cases/", include("tongban.cases.urls_progress")),  # 我的办件, case detail, lookup (cases/views_progress.py)
     path("workbench/cases/", include("tongban.cases.urls_workbench")),  # pre-review and counter (views_workbench.py)
+    path("workbench/review/", include("tongban.cases.urls_review")),  # review and decision (views_review.py)
     path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     path("licences/", include("tongban.licences.urls")),  # 证照核验 (licences/views.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.

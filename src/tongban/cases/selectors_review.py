@@ -1,0 +1,241 @@
+"""Reads for the review workbench (审查与决定): the worklists 待审查 / 待审批 / 特别程序中 / 即将超期 / 已超期 /
+我的待办, the supervisors' overdue view, and what a case page shows about its tasks (earlier opinions, the process
+outline with the current position).
+
+Worklists are hot (DESIGN rule 9): each is one indexed query over ReviewTask (the indexes organisation + role + status
++ due_on, assignee + status + due_on, status + due_on) plus the few queries access.task_scope needs for the user's
+roles, whatever the page size; tests pin the counts. They never load workflow state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from tongban.accounts.access import organisations_where
+from tongban.accounts.models import User
+from tongban.cases import access, deadlines, review
+from tongban.cases.models import FINAL_STATUSES, Case, CaseStatus, ReviewTask, TaskStatus
+from tongban.cases.selectors import choice_labels
+from tongban.catalog.bpmn import outline
+
+# The worklists, in the order the tabs show them.
+WORKLISTS = ("to_review", "to_approve", "special", "due_soon", "overdue", "mine")
+
+# The columns a worklist row needs: reading whole case rows would drag the answers and encrypted fields along.
+ROW_FIELDS = (
+    "id",
+    "step_name",
+    "role",
+    "decides",
+    "status",
+    "lock_version",
+    "created_at",
+    "due_on",
+    "due_provisional",
+    "case__number",
+    "case__status",
+    "case__applicant_name",
+    "case__promised_due",
+    "case__version__name",
+    "organisation__name",
+    "assignee__username",
+    "assignee__display_name",
+)
+
+
+def _open_tasks() -> QuerySet[ReviewTask]:
+    return ReviewTask.objects.filter(status=TaskStatus.OPEN)
+
+
+def _rows(tasks: QuerySet[ReviewTask]) -> QuerySet[ReviewTask]:
+    return (
+        tasks.select_related("case__version", "organisation", "assignee")
+        .only(*ROW_FIELDS)
+        .order_by("due_on", "created_at", "pk")
+    )
+
+
+def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = None) -> QuerySet[ReviewTask]:
+    """One of the user's worklists of open tasks, soonest due first (tasks with no due date last on PostgreSQL).
+
+    to_review: steps that give an opinion; to_approve: deciding steps; special: the case is in a special procedure;
+    due_soon: due between today and the warning horizon; overdue: due before today; mine: claimed by the user.
+    """
+    if name == "mine":
+        return _rows(_open_tasks().filter(assignee_id=user.pk))
+    tasks = _open_tasks().filter(access.task_scope(user))
+    if name == "to_approve":
+        tasks = tasks.filter(decides=True)
+    elif name == "special":
+        tasks = tasks.filter(case__status=CaseStatus.SPECIAL_PROCEDURE)
+    elif name == "due_soon":
+        tasks = tasks.filter(due_on__gte=today, due_on__lte=horizon or deadlines.warning_horizon(today))
+    elif name == "overdue":
+        tasks = tasks.filter(due_on__lt=today)
+    else:
+        tasks = tasks.filter(decides=False)
+    return _rows(tasks)
+
+
+def overseen_organisation_ids(user: User) -> list[int]:
+    """The organisations the user heads or supervises (a region's subtree for a supervisor over it)."""
+    ids: set[int] = set()
+    for role in access.OVERSIGHT_ROLES:
+        ids.update(organisations_where(user, role).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+def supervision(user: User, today: dt.date) -> QuerySet[ReviewTask]:
+    """Every overdue open task in the organisations the user heads or supervises, most overdue first."""
+    organisations = overseen_organisation_ids(user)
+    if not organisations:
+        return ReviewTask.objects.none()
+    return _rows(_open_tasks().filter(organisation_id__in=organisations, due_on__lt=today))
+
+
+def is_overseer(user: User) -> bool:
+    """Whether the user heads or supervises any organisation (to offer the supervision view)."""
+    return any(organisations_where(user, role).exists() for role in access.OVERSIGHT_ROLES)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task as a worklist shows it, worked out before rendering (the lists are hot)."""
+
+    id: int
+    number: str
+    url: str
+    item_name: str
+    applicant_name: str
+    step: str
+    decides: bool
+    organisation: str
+    assignee: str
+    due_on: dt.date | None
+    due_provisional: bool
+    warning: str  # "red" / "yellow" / ""
+    promised_due: dt.date | None
+    case_status: int
+    case_status_name: str
+    lock_version: int
+
+
+def person_label(user: User | None) -> str:
+    """How a member of staff is named on a page: their display name, else the account name."""
+    if user is None:
+        return ""
+    return user.display_name or user.username
+
+
+def task_rows(tasks, today: dt.date, horizon: dt.date, case_url: str = "") -> list[TaskRow]:
+    """The rows of a worklist page; `horizon` is warning_horizon(today), read once for the page; `case_url` a
+    str.format template of the case page's address ({0}: the number), reversed once for the page."""
+    statuses = choice_labels(CaseStatus)
+    return [
+        TaskRow(
+            id=task.pk,
+            number=task.case.number or "",
+            url=case_url.format(task.case.number) if case_url else "",
+            item_name=task.case.version.name,
+            applicant_name=task.case.applicant_name,
+            step=task.step_name,
+            decides=task.decides,
+            organisation=task.organisation.name,
+            assignee=person_label(task.assignee),
+            due_on=task.due_on,
+            due_provisional=task.due_provisional,
+            warning=deadlines.warning_level(task.due_on, today, horizon),
+            promised_due=task.case.promised_due,
+            case_status=task.case.status,
+            case_status_name=statuses.get(task.case.status, str(task.case.status)),
+            lock_version=task.lock_version,
+        )
+        for task in tasks
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One case
+
+
+def case_tasks(case: Case) -> list[ReviewTask]:
+    """Every task of the case, oldest first, with what the page names (organisation, assignee, handler)."""
+    return list(
+        ReviewTask.objects.filter(case=case)
+        .select_related("organisation", "organisation__region", "assignee", "handler")
+        .order_by("created_at", "pk")
+    )
+
+
+def visible_open_tasks(user: User, case: Case) -> list[ReviewTask]:
+    """The case's open tasks the user may see (their role at its organisation, assigned to them, or overseen)."""
+    return list(
+        ReviewTask.objects.filter(access.task_scope(user), case=case, status=TaskStatus.OPEN)
+        .select_related("case", "organisation", "organisation__region", "assignee")
+        .order_by("created_at", "pk")
+    )
+
+
+def earlier_opinions(tasks: list[ReviewTask]) -> list[ReviewTask]:
+    """The finished steps (已办), in the order they were finished."""
+    done = [task for task in tasks if task.status == TaskStatus.DONE]
+    return sorted(done, key=lambda task: (task.finished_at or task.created_at, task.pk))
+
+
+# Where a step of the outline stands on this case.
+STEP_DONE, STEP_CURRENT, STEP_WAITING, STEP_NOT_REACHED = "done", "current", "waiting", "not_reached"
+
+
+def process_position(case: Case, tasks: list[ReviewTask]) -> list[dict]:
+    """The process outline's steps in order, each marked done / current / waiting (not_reached once the case has
+    ended), with the organisations working on a current step."""
+    definition = case.version.process
+    if definition is None:
+        return []
+    open_steps: dict[str, list[ReviewTask]] = {}
+    done_steps: set[str] = set()
+    for task in tasks:
+        if task.status == TaskStatus.OPEN:
+            open_steps.setdefault(task.step_id, []).append(task)
+        elif task.status == TaskStatus.DONE:
+            done_steps.add(task.step_id)
+    ended = case.status in FINAL_STATUSES
+    position = []
+    for step in outline(definition).get("steps", []):
+        if step["id"] in open_steps:
+            state = STEP_CURRENT
+        elif step["id"] in done_steps:
+            state = STEP_DONE
+        else:
+            state = STEP_NOT_REACHED if ended else STEP_WAITING
+        position.append(
+            {
+                "id": step["id"],
+                "name": step["name"],
+                "role_label": step.get("role_label", ""),
+                "department": step.get("department", ""),
+                "parallel": step.get("parallel_group") is not None,
+                "state": state,
+                "organisations": sorted({task.organisation.name for task in open_steps.get(step["id"], [])}),
+            }
+        )
+    return position
+
+
+def colleague_for(task: ReviewTask, user_id: int | None) -> User | None:
+    """An eligible colleague for 转办 / 改派 by id (one of review.handlers_for the task), or None."""
+    if not user_id:
+        return None
+    return review.handlers_for(task.organisation, task.role).filter(pk=user_id).first()
+
+
+def handler_choices(task: ReviewTask, *, exclude: int | None) -> list[tuple[int, str]]:
+    """The colleagues a task may go to, as (id, name) pairs, without `exclude` (oneself, or the current assignee)."""
+    return [
+        (user.pk, person_label(user))
+        for user in review.handlers_for(task.organisation, task.role)
+        if user.pk != exclude
+    ]
