@@ -8,6 +8,8 @@ the certificate that was current then (docs/decisions/0009-seals-and-certificate
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -315,7 +317,118 @@ class Licence(models.Model):
                 fields=["licence_type", "issuer", "serial", "version"], name="licences_unique_licence_number"
             ),
         ]
-        indexes = [models.Index(fields=["holder", "status"])]
+        indexes = [models.Index(fields=["holder", "status"]), models.Index(fields=["status", "valid_until"])]
 
     def __str__(self) -> str:
         return f"{self.licence_type.name}（{self.identifier}）"
+
+# ---------------------------------------------------------------------------------------------------------------
+# The holder's wallet (我的证照): grants to view a licence (用证授权), their view log, expiry reminders
+
+
+class ShareKind(models.TextChoices):
+    ORGANISATION = "organisation", _("授权给机构")
+    LINK = "link", _("凭链接查看")
+
+
+class LicenceShare(models.Model):
+    """A holder's grant to view one licence (用证授权): to a named organisation's staff, or to anyone holding a link.
+
+    A link's token is shown to the holder once; only its SM3 digest is kept, so the table cannot give links away.
+    """
+
+    public_id = models.UUIDField(_("公开标识"), default=uuid.uuid4, unique=True, editable=False)
+    licence = models.ForeignKey(Licence, verbose_name=_("电子证照"), on_delete=models.CASCADE, related_name="shares")
+    kind = models.CharField(_("授权方式"), max_length=16, choices=ShareKind.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("被授权机构"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="licence_shares",
+    )
+    token_hash = models.CharField(_("链接令牌 SM3"), max_length=64, null=True, blank=True, unique=True)
+    purpose = models.CharField(_("用途"), max_length=200)
+    expires_at = models.DateTimeField(_("授权截止时间"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("授权人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    view_count = models.PositiveIntegerField(_("查看次数"), default=0)
+    last_viewed_at = models.DateTimeField(_("最近查看时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用证授权")
+        verbose_name_plural = _("用证授权")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="organisation", organisation__isnull=False, token_hash__isnull=True)
+                | Q(kind="link", organisation__isnull=True, token_hash__isnull=False),
+                name="licences_share_names_organisation_or_link",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "expires_at"]), models.Index(fields=["licence", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.licence_id}"
+
+
+class ViewedPart(models.TextChoices):
+    PAGE = "page", _("查看证照信息")
+    PDF = "pdf", _("下载 PDF")
+
+
+class LicenceView(models.Model):
+    """One view of a shared licence (用证记录): through which grant, by whom (staff or a link), when, from where."""
+
+    share = models.ForeignKey(LicenceShare, verbose_name=_("用证授权"), on_delete=models.CASCADE, related_name="views")
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查看人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("凭链接查看且未登录时为空"),
+    )
+    part = models.CharField(_("查看内容"), max_length=8, choices=ViewedPart.choices)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    viewed_at = models.DateTimeField(_("查看时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("用证记录")
+        verbose_name_plural = _("用证记录")
+        ordering = ["-viewed_at", "-id"]
+        indexes = [models.Index(fields=["share", "viewed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} · {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class LicenceReminder(models.Model):
+    """An expiry reminder told to a licence's holder (证照到期提醒): at most one per licence and threshold."""
+
+    licence = models.ForeignKey(Licence, verbose_name=_("电子证照"), on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField(_("提前天数"))
+    sent_at = models.DateTimeField(_("提醒时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证照到期提醒")
+        verbose_name_plural = _("证照到期提醒")
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "days_before"], name="licences_one_reminder_per_threshold")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} · {self.days_before}"

@@ -1,8 +1,9 @@
-"""Public licence pages (证照核验), mounted at /licences/: verification by identifier, PDF upload, data package."""
+"""Licence pages, mounted at /licences/: verification by identifier, PDF upload, data package (views.py); the
+holder's wallet and grants to view a licence (urls_wallet.py)."""
 
 from django.urls import path
 
-from tongban.licences import views
+from tongban.licences import urls_wallet, views
 
 app_name = "licences"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("verify/", views.verify_upload, name="verify_upload"),
     path("verify/<str:identifier>/", views.verify, name="verify"),
     path("verify/<str:identifier>/package/", views.package, name="package"),
+    *urls_wallet.urlpatterns,  # 我的证照 and 用证授权 (views_wallet.py)
 ]
