@@ -262,6 +262,56 @@ def _supplement(document: CaseDocument, styles: _Styles) -> list:
     return flowables
 
 
+def _special(document: CaseDocument, styles: _Styles) -> list:
+    """特别程序告知书 (cases/special.py): what, why, legal basis, expected end; the time is not counted (art. 45)."""
+    data = document.data
+    rows = [
+        ["特别程序", data["procedure"]],
+        ["开始日期", chinese_date(data["started_on"])],
+        ["预计结束日期", chinese_date(data["expected_end"])],
+        ["法律依据", data["legal_basis"]],
+    ]
+    return [
+        _salutation(data, styles),
+        _p(
+            f"你（单位）提出的{_item_phrase(data)}，本机关在审查中依法需要{data['procedure']}。理由如下：",
+            styles.body,
+        ),
+        *(_p(line.strip(), styles.body) for line in data["reason"].splitlines() if line.strip()),
+        _table(rows, [32 * mm, 120 * mm], styles),
+        Spacer(1, 4 * mm),
+        _p(
+            f"根据{LAW}第四十五条的规定，{data['procedure']}所需时间不计算在办理期限内。"
+            "特别程序结束后，本机关将按实际用时顺延承诺办结日期和法定办结日期，并通知你（单位）。",
+            styles.body,
+        ),
+        _p(PROGRESS_HINT, styles.body),
+    ]
+
+
+def _extension(document: CaseDocument, styles: _Styles) -> list:
+    """延长办理期限告知书 (cases/extensions.py): the head's approval, the reasons, the new dates (art. 42)."""
+    data = document.data
+    limit = "四十五日" if data.get("joint") else "二十日"
+    flowables = [
+        _salutation(data, styles),
+        _p(
+            f"你（单位）提出的{_item_phrase(data)}，因以下原因不能在{limit}内作出决定：",
+            styles.body,
+        ),
+        *(_p(line.strip(), styles.body) for line in data["reason"].splitlines() if line.strip()),
+        _p(
+            f"根据{LAW}第四十二条的规定，经本机关负责人批准，办理期限延长{data['days']}个工作日，"
+            f"法定办结期限截止日由{chinese_date(data['previous_due'])}延长至{chinese_date(data['new_due'])}。",
+            styles.body,
+        ),
+    ]
+    if data.get("promised_due"):
+        flowables.append(_p(f"本机关承诺于{chinese_date(data['promised_due'])}前办结。", styles.body))
+    flowables.append(_p(PROGRESS_HINT, styles.body))
+    return flowables
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Decision documents (cases/decisions.py, cases/delivery.py): 准予/不予许可决定书, 送达回证, 撤销决定书
 
@@ -364,6 +414,8 @@ BUILDERS = {
     DocumentKind.DENIAL: _denial,
     DocumentKind.DELIVERY: _delivery,
     DocumentKind.REVOCATION: _revocation,
+    DocumentKind.SPECIAL: _special,
+    DocumentKind.EXTENSION: _extension,
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -97,6 +97,12 @@ def shift_case_dates(case: Case, days: int) -> list[str]:
     return ["promised_due", "statutory_due", "deadline_provisional"]
 
 
+def kind_label(kind: str) -> str:
+    """The procedure's name in Chinese, the language of record, whatever language the actor's page is in."""
+    with translation.override(None):
+        return str(SpecialProcedureKind(kind).label)
+
+
 def _text(value: str, field: str, code: CaseError) -> str:
     value = (value or "").strip()
     if not value:
@@ -108,7 +114,7 @@ def _notice_data(case: Case, procedure: SpecialProcedure) -> dict:
     return {
         "item": case.version.name,
         "applicant": case.applicant_name,
-        "procedure": SpecialProcedureKind(procedure.kind).label,
+        "procedure": kind_label(procedure.kind),
         "procedure_kind": procedure.kind,
         "reason": procedure.reason,
         "legal_basis": procedure.legal_basis,
@@ -159,7 +165,7 @@ def special_procedure_start(
     )
     case.paused_since = today
     steps.transition(case, CaseStatus.SPECIAL_PROCEDURE, ["paused_since"])
-    label = SpecialProcedureKind(kind).label
+    label = kind_label(kind)
     steps.event(
         case, EventCode.SPECIAL_STARTED, gettext_noop("特别程序开始"), actor=actor, opinion=f"{label}：{reason}"
     )
@@ -203,7 +209,7 @@ def special_procedure_end(
         EventCode.SPECIAL_ENDED,
         gettext_noop("特别程序结束"),
         actor=actor,
-        opinion=f"{procedure.get_kind_display()}：{result}",
+        opinion=f"{kind_label(procedure.kind)}：{result}",
     )
     steps.audit_case(
         actor,

@@ -1,0 +1,277 @@
+"""The overdue scan (超期扫描) and timer escalation (超时上报), run every 15 minutes by cases/jobs.py.
+
+What one run does:
+1. Open review tasks past their due date (due_on < today) not yet marked get `overdue_at`; each one's handler is told
+   (its assignee, or when unclaimed the holders of its role at its organisation), and so are the heads and the
+   supervisors (电子监察) of its organisation.
+2. Open tasks whose process timer has fired (escalate_on <= today) and not yet escalated get `escalated_at`; the heads
+   of their organisation are told (转机构负责人督办). Heads see these tasks through access.task_scope.
+3. Cases still running (3/8; a special procedure pauses the clock) whose statutory date has passed get the
+   supervision flag (督办).
+
+Safe to run twice at once and idempotent: each batch runs in its own transaction, first locking its rows with
+SKIP LOCKED on PostgreSQL (a second worker takes other rows instead of waiting), then stamping only rows still
+unstamped (a conditional UPDATE, which SQLite serialises), then reading back the rows it stamped with its own stamp.
+Only those are notified, so a task is announced once whatever runs side by side. The stamps are not changes of the
+task (lock_version stays), so a handler's open page never turns stale because of the scan.
+
+Set-based throughout: ids are paged by primary key, rows are stamped with one UPDATE per batch, recipients are looked
+up once per batch (three queries whatever the batch size), and each person gets one message per batch listing their
+tasks (a person with 300 overdue tasks gets one message, not 300).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongban.accounts.access import region_prefix
+from tongban.accounts.models import StaffAssignment, StaffRole, User, UserKind
+from tongban.cases import steps
+from tongban.cases.models import Case, CaseStatus, ReviewTask, TaskStatus
+from tongban.core import audit
+from tongban.core.models import Organisation
+from tongban.notifications.services import notify
+
+BATCH = 5000
+# How many tasks a message lists by name; the rest are counted.
+LISTED = 10
+# The cases whose clock runs; 9 (特别程序) is paused and never flagged for it.
+RUNNING_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW)
+OVERSIGHT_ROLES = (StaffRole.HEAD, StaffRole.SUPERVISOR)
+WORKBENCH_LINK = "/workbench/review/"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """The columns of a task a notice needs (read with values_list, never as a model)."""
+
+    pk: int
+    case_number: str
+    organisation_id: int
+    role: str
+    assignee_id: int | None
+    step_name: str
+    due_on: dt.date | None
+
+
+COLUMNS = ("pk", "case__number", "organisation_id", "role", "assignee_id", "step_name", "due_on")
+
+
+@dataclass
+class ScanResult:
+    """What one scan did (for the job's log)."""
+
+    overdue: int = 0
+    escalated: int = 0
+    flagged_cases: int = 0
+    messages: int = 0
+    batches: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stamping
+
+
+def _stamp(ids: list[int], condition: Q, stamp: str) -> list[TaskRow]:
+    """Stamp `stamp` (now) on the open, unstamped tasks among `ids` that meet `condition`; return those stamped by
+    this call. Call inside a transaction."""
+    unstamped = Q(status=TaskStatus.OPEN, **{f"{stamp}__isnull": True}) & condition
+    locked = list(
+        ReviewTask.objects.filter(unstamped, pk__in=ids)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    if not locked:
+        return []
+    now = timezone.now()
+    ReviewTask.objects.filter(unstamped, pk__in=locked).update(**{stamp: now})
+    stamped = ReviewTask.objects.filter(pk__in=locked, **{stamp: now}).order_by("due_on", "pk").values_list(*COLUMNS)
+    return [TaskRow(*row) for row in stamped]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Recipients, looked up once per batch
+
+
+class Holders:
+    """Active staff holding given roles at given organisations (directly or through a region-subtree assignment,
+    the rule of accounts.access.holders_of), loaded in three queries for a whole batch."""
+
+    def __init__(self, organisation_ids: set[int], roles: set[str], extra_user_ids: set[int] = frozenset()):
+        self.codes = dict(Organisation.objects.filter(pk__in=organisation_ids).values_list("pk", "region__code"))
+        assignments = list(
+            StaffAssignment.objects.filter(role__in=roles)
+            .filter(Q(organisation_id__in=organisation_ids) | Q(covers_region_subtree=True))
+            .values_list("user_id", "role", "organisation_id", "covers_region_subtree", "organisation__region__code")
+        )
+        user_ids = {row[0] for row in assignments} | set(extra_user_ids)
+        self.users = {
+            user.pk: user for user in User.objects.filter(pk__in=user_ids, is_active=True, kind=UserKind.STAFF)
+        }
+        self.direct: dict[tuple[int, str], set[int]] = defaultdict(set)
+        self.subtree: list[tuple[int, str, str]] = []
+        for user_id, role, organisation_id, covers, code in assignments:
+            self.direct[(organisation_id, role)].add(user_id)
+            if covers:
+                self.subtree.append((user_id, role, region_prefix(code)))
+        self._cache: dict[tuple[int, str], list[int]] = {}
+
+    def of(self, organisation_id: int, role: str) -> list[int]:
+        key = (organisation_id, role)
+        if key not in self._cache:
+            code = self.codes.get(organisation_id, "")
+            found = set(self.direct.get(key, ()))
+            found |= {user_id for user_id, held, prefix in self.subtree if held == role and code.startswith(prefix)}
+            self._cache[key] = sorted(user_id for user_id in found if user_id in self.users)
+        return self._cache[key]
+
+
+def _line(row: TaskRow) -> str:
+    return _("办件 %(number)s「%(step)s」（期限 %(due)s）") % {
+        "number": row.case_number,
+        "step": row.step_name,
+        "due": row.due_on or "-",
+    }
+
+
+def _send(holders: Holders, tasks_by_person: dict[int, list[TaskRow]], topic: str, title: str, intro: str, sms: bool):
+    """One message per person, listing the tasks that concern them."""
+    sent = 0
+    for user_id, rows in sorted(tasks_by_person.items()):
+        user = holders.users.get(user_id)
+        if user is None:
+            continue
+        lines = [_line(row) for row in rows[:LISTED]]
+        if len(rows) > LISTED:
+            lines.append(_("等共 %(count)d 项") % {"count": len(rows)})
+        link = f"/workbench/review/cases/{rows[0].case_number}/" if len(rows) == 1 else WORKBENCH_LINK
+        body = intro % {"count": len(rows)} + "；".join(lines)
+        sent += len(notify(recipients=[user], topic=topic, title=title, body=body, link=link, sms=sms))
+    return sent
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The two batch steps (each the unit a worker commits)
+
+
+@transaction.atomic
+def mark_overdue_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
+    """Mark the overdue tasks among `ids` and tell their handlers, heads and supervisors; returns (tasks marked,
+    messages sent). Tasks another call already marked (or is marking) are left alone and not announced again."""
+    rows = _stamp(ids, Q(due_on__lt=today), "overdue_at")
+    if not rows:
+        return 0, 0
+    organisations = {row.organisation_id for row in rows}
+    roles = {row.role for row in rows if row.assignee_id is None} | set(OVERSIGHT_ROLES)
+    holders = Holders(organisations, roles, {row.assignee_id for row in rows if row.assignee_id})
+    tasks_by_person: dict[int, list[TaskRow]] = defaultdict(list)
+    for row in rows:
+        handlers = [row.assignee_id] if row.assignee_id else holders.of(row.organisation_id, row.role)
+        overseers = [user for role in OVERSIGHT_ROLES for user in holders.of(row.organisation_id, role)]
+        for user_id in dict.fromkeys([*handlers, *overseers]):
+            tasks_by_person[user_id].append(row)
+    sent = _send(
+        holders,
+        tasks_by_person,
+        "case.task_overdue",
+        _("办理任务已超期"),
+        _("以下 %(count)d 个办理任务已超过步骤期限，请尽快办理："),
+        sms=False,
+    )
+    audit.record(
+        actor=None,
+        action="cases.task.overdue",
+        object_type="cases.reviewtask",
+        object_repr=_("超期扫描"),
+        after={"tasks": [row.pk for row in rows], "today": today.isoformat()},
+    )
+    return len(rows), sent
+
+
+@transaction.atomic
+def escalate_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
+    """Escalate the tasks among `ids` whose timer fired to their organisation's heads (转机构负责人督办); returns
+    (tasks escalated, messages sent)."""
+    rows = _stamp(ids, Q(escalate_on__lte=today), "escalated_at")
+    if not rows:
+        return 0, 0
+    holders = Holders({row.organisation_id for row in rows}, {StaffRole.HEAD})
+    tasks_by_person: dict[int, list[TaskRow]] = defaultdict(list)
+    for row in rows:
+        for user_id in holders.of(row.organisation_id, StaffRole.HEAD):
+            tasks_by_person[user_id].append(row)
+    sent = _send(
+        holders,
+        tasks_by_person,
+        "case.task_escalated",
+        _("转机构负责人督办"),
+        _("以下 %(count)d 个办理任务超时未办，已按流程转您督办："),
+        sms=True,
+    )
+    audit.record(
+        actor=None,
+        action="cases.task.escalate",
+        object_type="cases.reviewtask",
+        object_repr=_("超时上报"),
+        after={"tasks": [row.pk for row in rows], "today": today.isoformat()},
+    )
+    return len(rows), sent
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The scan
+
+
+def _pages(condition: Q, stamp: str):
+    """Ids of open, unstamped tasks meeting `condition`, BATCH at a time in primary-key order."""
+    last = 0
+    while True:
+        ids = list(
+            ReviewTask.objects.filter(condition, status=TaskStatus.OPEN, pk__gt=last, **{f"{stamp}__isnull": True})
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+def flag_cases(today: dt.date) -> int:
+    """督办: running cases past their statutory date get the supervision flag (one UPDATE)."""
+    return Case.objects.filter(status__in=RUNNING_STATUSES, statutory_due__lt=today, supervision_flag=False).update(
+        supervision_flag=True
+    )
+
+
+def scan(today: dt.date | None = None) -> ScanResult:
+    """One run of the overdue scan and timer escalation (see the module docstring)."""
+    today = today or steps.today()
+    result = ScanResult()
+    for ids in _pages(Q(due_on__lt=today), "overdue_at"):
+        marked, sent = mark_overdue_batch(ids, today=today)
+        result.overdue += marked
+        result.messages += sent
+        result.batches.append(len(ids))
+    for ids in _pages(Q(escalate_on__lte=today), "escalated_at"):
+        escalated, sent = escalate_batch(ids, today=today)
+        result.escalated += escalated
+        result.messages += sent
+    with transaction.atomic():
+        result.flagged_cases = flag_cases(today)
+        if result.flagged_cases:
+            audit.record(
+                actor=None,
+                action="cases.case.supervision_flag",
+                object_type="cases.case",
+                object_repr=_("超过法定办结日期"),
+                after={"count": result.flagged_cases, "today": today.isoformat()},
+            )
+    return result
