@@ -390,3 +390,26 @@ class ProcessForm(forms.Form):
         except UnicodeDecodeError:
             self.add_error("bpmn_file", _("BPMN 文件必须是 UTF-8 编码的 XML"))
             return ""
+
+
+class ProcessDepartmentsForm(forms.Form):
+    """泳道对应机构: for each lane of the process that names another department (协办部门 …), the organisation that
+    reviews in it. Left on 自动匹配, routing takes the active organisation of the item's region whose short name or
+    name is the department; publishing is refused when neither finds one."""
+
+    def __init__(self, *args, lanes: list[dict], organisations, mapping: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lanes = lanes
+        choices = [("", _("按部门简称自动匹配")), *[(o.uscc, o.name) for o in organisations]]
+        for index, lane in enumerate(lanes):
+            self.fields[f"department_{index}"] = forms.ChoiceField(
+                label=_("泳道“%(lane)s”的办理机构") % {"lane": lane["lane"]},
+                choices=choices,
+                required=False,
+                initial=mapping.get(lane["department"], ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        """{lane department: USCC} for the lanes given an organisation."""
+        chosen = ((lane["department"], self.cleaned_data[f"department_{i}"]) for i, lane in enumerate(self.lanes))
+        return {department: uscc for department, uscc in chosen if uscc}

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,13 +25,14 @@ from django.views.decorators.http import require_http_methods
 from tongban.accounts.access import organisations_where
 from tongban.accounts.models import StaffRole
 from tongban.accounts.views_staff import staff_page
-from tongban.catalog import access, bpmn, forms_schema, punctuation, services
+from tongban.catalog import access, bpmn, forms_schema, punctuation, services, validation
 from tongban.catalog import forms_workbench as wf
 from tongban.catalog.diff import LIST_LABELS, version_diff
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import BasicItem, ImplementationItem, ItemVersion, VersionStatus
 from tongban.catalog.validation import version_problems
 from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
 
 TEMPLATES = "catalog/workbench/"
 EDITABLE = (VersionStatus.DRAFT, VersionStatus.RETURNED)
@@ -478,11 +480,17 @@ def _template_choices() -> list[tuple[str, str]]:
 def version_process(request, item_id: int, version_id: int):
     """流程: choose a shipped template or upload BPMN 2.0 XML; the stored process is shown as a readable outline."""
     version = _version(request, item_id, version_id)
-    form = wf.ProcessForm(*_bound(request), templates=_template_choices())
+    choosing_departments = request.POST.get("action") == "departments"
+    form = wf.ProcessForm(
+        *(_bound(request) if not choosing_departments else (None, None)), templates=_template_choices()
+    )
+    departments = _departments_form(version, request.POST if choosing_departments else None)
     context = {
         "version": version,
         "item": version.item,
         "form": form,
+        "departments_form": departments,
+        "lane_problems": validation.lane_problems(version).get("process_departments", []),
         "outline": _outline(version),
         # diagram_svg escapes every name it draws; the rest of the markup is generated from numbers.
         "diagram": mark_safe(bpmn.diagram_svg(version.process)) if version.process else "",  # noqa: S308
@@ -490,6 +498,8 @@ def version_process(request, item_id: int, version_id: int):
     if request.method == "GET":
         return render(request, TEMPLATES + "version_process.html", context)
     _require_editable(version)
+    if choosing_departments:
+        return _save_departments(request, version, departments, context)
     if not form.is_valid():
         return render(request, TEMPLATES + "version_process.html", context, status=400)
     try:
@@ -502,6 +512,35 @@ def version_process(request, item_id: int, version_id: int):
     if form.errors:
         return render(request, TEMPLATES + "version_process.html", context, status=400)
     messages.success(request, _("办理流程已保存。"))
+    return redirect(_editor_url(version, "process"))
+
+
+def _departments_form(version: ItemVersion, data) -> wf.ProcessDepartmentsForm | None:
+    """The lane → organisation choices, or None when the process names no other department."""
+    lanes = validation.lane_departments(version)
+    if not lanes:
+        return None
+    mapping = version.process_departments if isinstance(version.process_departments, dict) else {}
+    region = version.item.organisation.region_id
+    # The region's organisations, and any mapped elsewhere (an import may name a city bureau) so the page keeps it.
+    organisations = Organisation.objects.filter(
+        Q(region_id=region, active=True) | Q(uscc__in=list(mapping.values()))
+    ).order_by("name")
+    return wf.ProcessDepartmentsForm(data, lanes=lanes, organisations=organisations, mapping=mapping)
+
+
+def _save_departments(request, version: ItemVersion, form: wf.ProcessDepartmentsForm | None, context: dict):
+    if form is None:
+        raise DomainError(CatalogError.WRONG_STATUS)
+    if not form.is_valid():
+        return render(request, TEMPLATES + "version_process.html", context, status=400)
+    try:
+        services.version_update(actor=request.user, version=version, process_departments=form.mapping())
+    except DomainError as error:
+        for problem in [message for messages_ in error.fields.values() for message in messages_] or [error.message]:
+            form.add_error(None, str(problem))
+        return render(request, TEMPLATES + "version_process.html", context, status=error.code.status)
+    messages.success(request, _("各泳道的办理机构已保存。"))
     return redirect(_editor_url(version, "process"))
 
 
