@@ -4,6 +4,7 @@ from ninja import NinjaAPI, Swagger
 
 from tongban.accounts.api import router as identity_router
 from tongban.cases.api import router as cases_router
+from tongban.cases.api_review import router as review_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import install_error_handlers
@@ -23,4 +24,5 @@ api.add_router("/core/", core_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/cases", cases_router)
+api.add_router("/review", review_router)
 api.add_router("/licences/", licences_router)

@@ -89,3 +89,11 @@ class CaseError(ErrorCode):
     EXTENSION_HEAD_REQUIRED = 403, _("只有办理机构的负责人可以批准延期")
     EXTENSION_DECIDED = 409, _("该延期申请已经处理过了，您的操作没有生效：请刷新查看最新状态")
     EXTENSION_NOT_FOUND = 404, _("延期申请不存在，或您无权查看")
+    # Review workbench and its API (cases/views_review.py, api_review.py)
+    REVIEW_WORKLIST_UNKNOWN = (
+        400,
+        _(
+            "没有这个工作清单：可选 to_review（待审查）、to_approve（待审批）、special（特别程序中）、"
+            "due_soon（即将超期）、overdue（已超期）、mine（我的待办）"
+        ),
+    )
