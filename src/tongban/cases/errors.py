@@ -89,6 +89,9 @@ class CaseError(ErrorCode):
     EXTENSION_HEAD_REQUIRED = 403, _("只有办理机构的负责人可以批准延期")
     EXTENSION_DECIDED = 409, _("该延期申请已经处理过了，您的操作没有生效：请刷新查看最新状态")
     EXTENSION_NOT_FOUND = 404, _("延期申请不存在，或您无权查看")
+    # Bundles (一件事, cases/bundles.py)
+    BUNDLE_NOT_FOUND = 404, _("该一件事不存在，或暂未开通网上办理")
+    BUNDLE_APPLICATION_NOT_FOUND = 404, _("一件事申请不存在，或您无权查看")
     # Review workbench and its API (cases/views_review.py, api_review.py)
     REVIEW_WORKLIST_UNKNOWN = (
         400,

@@ -458,9 +458,17 @@ def _missing_of(offered: tuple[_VersionMaterial, ...], provided: set[int]) -> di
 
 
 def _submit_in_one_go(
-    actor: User, applicant: Applicant, item: ImplementationItem, answers: dict, rows: list[dict], key: str
+    actor: User,
+    applicant: Applicant,
+    item: ImplementationItem,
+    answers: dict,
+    rows: list[dict],
+    key: str,
+    bundle_application=None,
 ) -> Case:
-    """case_submit_new's transaction: check as draft_start, material_attach and case_submit do, then write."""
+    """case_submit_new's transaction: check as draft_start, material_attach and case_submit do, then write.
+
+    `bundle_application`: the case is a child of a bundle (cases/bundles.py), which tells the person once itself."""
     require_may_apply(applicant=applicant, item=item)
     version = item.published_version
     offered = _version_materials(version)
@@ -490,6 +498,7 @@ def _submit_in_one_go(
         materials_complete_on=today,
         acceptance_due=due,
         deadline_provisional=provisional,
+        bundle_application=bundle_application,
         **_applicant_fields(applicant),
     )
     CaseMaterial.objects.bulk_create(
@@ -505,7 +514,8 @@ def _submit_in_one_go(
     )
     _event(case, EventCode.RECEIVED, gettext_noop("接件"), actor=actor, organisation=case.organisation)
     documents.document_issue(case=case, kind=DocumentKind.RECEIPT, data=_receipt_data(case))
-    _tell_received(case)
+    if bundle_application is None:
+        _tell_received(case)
     with audit.deferred():  # last: the chain lock is held from here to COMMIT only
         _audit(
             actor,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tongban.accounts.models import User, UserKind
 from tongban.cases.errors import CaseError
-from tongban.cases.models import Case, CaseEvent
+from tongban.cases.models import BundleApplication, Case, CaseEvent
 from tongban.core import audit
 from tongban.core.errors import DomainError
 from tongban.notifications.services import notify
@@ -44,6 +44,10 @@ def transition(case: Case, status: int, fields: list[str]) -> None:
     case.status = status
     case.lock_version += 1
     case.save(update_fields=["status", "lock_version", "updated_at", *fields])
+    if case.bundle_application_id:  # a bundle's child: the parent follows (cases/bundles.py)
+        from tongban.cases.bundles import bundle_child_moved
+
+        bundle_child_moved(case)
 
 
 def touch(case: Case, fields: list[str]) -> None:
@@ -84,4 +88,12 @@ def recipients(case: Case) -> list[User]:
 
 
 def tell(case: Case, topic: str, title: str, body: str) -> None:
-    notify(recipients=recipients(case), topic=topic, title=title, body=body, link=f"/cases/mine/{case.public_id}/")
+    notify(recipients=recipients(case), topic=topic, title=title, body=body, link=case_link(case))
+
+
+def case_link(case: Case) -> str:
+    """Where a notice about the case sends the person: a bundle's child is followed on its parent's page."""
+    if case.bundle_application_id:
+        public_id = BundleApplication.objects.filter(pk=case.bundle_application_id).values_list("public_id", flat=True)
+        return f"/cases/bundles/{public_id.get()}/"
+    return f"/cases/mine/{case.public_id}/"
