@@ -11,6 +11,7 @@ from __future__ import annotations
 from ninja import Router
 
 from tongban.licences import access
+from tongban.licences.lifecycle import current_version
 from tongban.licences.schemas import ErrorOut, VerificationOut
 from tongban.licences.summary import VerificationSummary, verification_summary
 
@@ -40,6 +41,7 @@ def _out(summary: VerificationSummary) -> dict:
         "revoked_at": licence.revoked_at,
         "revocation_reason": licence.revocation_reason,
         "data_sm3": licence.data_sm3,
+        "current_identifier": current_version(licence).identifier if summary.status == "superseded" else None,
         "seal": {
             "signature_valid": seal.signature_valid,
             "chain_valid": seal.chain_valid,

@@ -29,9 +29,15 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+IMPORT_SOURCE = "历史数据导入"  # the "source" of a paper-era licence entered by licences/imports.py
+
+
 def licence_document(licence) -> dict:
-    """The data of a licence as the JSON object that is canonicalised and sealed (status is not part of it)."""
-    return {
+    """The data of a licence as the JSON object that is canonicalised and sealed (status is not part of it).
+
+    An imported paper-era licence also carries "licenceNumber" (the number printed on the paper) and "source";
+    issued licences do not, so their data stays exactly as before."""
+    document = {
         "format": DATA_FORMAT,
         "identifier": licence.identifier,
         "licenceType": {"code": licence.licence_type.code, "name": licence.licence_type.name},
@@ -50,6 +56,9 @@ def licence_document(licence) -> dict:
         "fields": licence.fields,
         "sourceCase": licence.source_case.number if licence.source_case_id else None,
     }
+    if getattr(licence, "imported", False):
+        document |= {"licenceNumber": licence.licence_number, "source": IMPORT_SOURCE}
+    return document
 
 
 def valid_until(issued_on: dt.date, years: int | None) -> dt.date | None:

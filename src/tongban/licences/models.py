@@ -306,6 +306,20 @@ class Licence(models.Model):
     )
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revocation_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
+    # Lifecycle (licences/lifecycle.py): a change (变更) issues a new version that replaces this one.
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("变更前的证照"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    superseded_at = models.DateTimeField(_("变更时间"), null=True, blank=True)
+    change_reason = models.CharField(_("变更原因"), max_length=500, blank=True)
+    # Historical import (licences/imports.py): the paper licence's own number, and that it came from an import.
+    licence_number = models.CharField(_("证照编号"), max_length=64, blank=True, help_text=_("纸质证照上的原编号"))
+    imported = models.BooleanField(_("历史数据导入"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
@@ -321,6 +335,7 @@ class Licence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.licence_type.name}（{self.identifier}）"
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # The holder's wallet (我的证照): grants to view a licence (用证授权), their view log, expiry reminders

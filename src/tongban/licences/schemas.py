@@ -57,3 +57,4 @@ class VerificationOut(Schema):
     revocation_reason: str
     data_sm3: str
     seal: SealCheckOut
+    current_identifier: str | None = None  # the newest version when this one was superseded by a change (变更)

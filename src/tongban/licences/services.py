@@ -368,9 +368,7 @@ def licence_issue(
     """
     _check_issuable(licence_type, holder, fields)
     issuer = _lock_active(licence_type.issuer)
-    seal = selectors.seal_current(issuer)
-    if seal is None or selectors.certificate_current(issuer, CertificatePurpose.PDF) is None:
-        raise DomainError(LicenceError.KEYS_MISSING)
+    seal = issuer_seal(issuer)
     issued_on = issued_on or timezone.localdate()
     serial = _next_licence_serial(licence_type, issuer, issued_on)
     identifier = LicenceIdentifier(licence_type.code, issuer.uscc, serial, 1)
@@ -392,10 +390,27 @@ def licence_issue(
         source_case=source_case,
         issued_by=actor if getattr(actor, "pk", None) else None,
     )
+    return licence_store(licence, seal, actor=actor)
+
+
+def issuer_seal(issuer: Organisation) -> Seal:
+    """The issuer's current seal; KEYS_MISSING while it lacks a seal or a PDF certificate (nothing can be issued)."""
+    seal = selectors.seal_current(issuer)
+    if seal is None or selectors.certificate_current(issuer, CertificatePurpose.PDF) is None:
+        raise DomainError(LicenceError.KEYS_MISSING)
+    return seal
+
+
+def licence_store(
+    licence: Licence, seal: Seal, *, actor, action: str = "licences.licence.issue", before=None, after=None
+) -> Licence:
+    """Seal an unsaved licence's data, save it, audit it under `action` and schedule its signed PDF (outbox).
+
+    The one path every licence takes into the library: issue, change (lifecycle.py) and historical import."""
     _seal_licence(licence, seal)
     licence.save()
-    after = {"identifier": licence.identifier, "data_sm3": licence.data_sm3, "seal": seal.es_id}
-    audit.record(actor=actor, action="licences.licence.issue", obj=licence, after=after)
+    record = {"identifier": licence.identifier, "data_sm3": licence.data_sm3, "seal": seal.es_id, **(after or {})}
+    audit.record(actor=actor, action=action, obj=licence, before=before, after=record)
     outbox.enqueue(RENDER_TOPIC, {"licence_id": licence.pk})
     return licence
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tongban.core.errors import DomainError
 from tongban.licences import access, selectors
+from tongban.licences.lifecycle import current_version
 from tongban.licences.models import LicenceStatus
 from tongban.licences.pdf import SHORT_DIGEST_LENGTH
 from tongban.licences.summary import problem_labels, verification_summary
@@ -49,6 +50,7 @@ def verify(request, identifier: str):
         "digest_given": bool(digest),
         "digest_matches": bool(digest) and licence.data_sm3.startswith(digest.lower()),
         "is_holder": request.user.is_authenticated and licence.holder_id == request.user.pk,
+        "current": current_version(licence) if summary.status == LicenceStatus.SUPERSEDED else None,
     }
     return render(request, "licences/verify.html", context)
 

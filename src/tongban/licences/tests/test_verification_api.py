@@ -47,6 +47,7 @@ def test_a_valid_licence(client, issue, keyed_amr, person):
         "revoked_at": None,
         "revocation_reason": "",
         "data_sm3": licence.data_sm3,
+        "current_identifier": None,
     }
     assert person.id_number not in response.content.decode()
 
