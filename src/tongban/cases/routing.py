@@ -18,6 +18,8 @@ from functools import cache
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
+from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -31,9 +33,28 @@ _SPECS: dict[str, object] = {}
 _SPEC_LOCK = threading.Lock()
 
 
+class _StateConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's workflow converter without the process definition: `to_dict` leaves the spec out (stored
+    once per definition, not per case) instead of converting it and dropping it, and `from_dict` takes the cached,
+    already parsed spec instead of restoring one from a dict. Both were most of a load's and a dump's time."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None):
+        if spec is None:  # a full dict (with its spec), as SpiffWorkflow's own serializer would read it
+            return super().from_dict(dct)
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        return super().from_dict(dict(dct, spec=spec, subprocess_specs={}))
+
+
 @cache
 def _serializer() -> BpmnWorkflowSerializer:
-    return BpmnWorkflowSerializer()
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**DEFAULT_CONFIG, BpmnWorkflow: _StateConverter}))
 
 
 def process_spec(definition: ProcessDefinition):
@@ -48,11 +69,6 @@ def process_spec(definition: ProcessDefinition):
     return spec
 
 
-@cache
-def _spec_dict(content_hash: str) -> dict:
-    return _serializer().to_dict(_SPECS[content_hash])
-
-
 def workflow_new(definition: ProcessDefinition, variables: dict) -> BpmnWorkflow:
     """A new workflow of `definition` whose data starts with `variables` (form fields and case variables)."""
     workflow = BpmnWorkflow(process_spec(definition), script_engine=safe_script_engine())
@@ -63,17 +79,12 @@ def workflow_new(definition: ProcessDefinition, variables: dict) -> BpmnWorkflow
 
 def workflow_dump(workflow: BpmnWorkflow) -> dict:
     """The running state to store: SpiffWorkflow's dict without the process definition."""
-    state = _serializer().to_dict(workflow)
-    state.pop("spec", None)
-    state.pop("subprocess_specs", None)
-    return state
+    return _serializer().to_dict(workflow)
 
 
 def workflow_load(definition: ProcessDefinition, state: dict) -> BpmnWorkflow:
-    """The workflow from its stored state and the definition's (cached) spec."""
-    process_spec(definition)
-    full = dict(state, spec=_spec_dict(definition.content_hash), subprocess_specs={})
-    workflow = _serializer().from_dict(full)
+    """The workflow from its stored state and the definition's (cached) spec. `state` is read, not changed."""
+    workflow = _serializer().from_dict(state, spec=process_spec(definition))
     workflow.script_engine = safe_script_engine()
     return workflow
 

@@ -91,3 +91,22 @@ def test_command_reports_and_refuses_bad_input(generated, capsys):
     assert "新增办理中办件" in out and "待办任务" in out
     with pytest.raises(Exception, match="--in-progress 必须大于 0"):
         call_command("review_generate", "--in-progress", "0")
+
+
+def test_the_fast_state_converter_stores_what_spiffworkflow_stores_and_reads_it_back(food_item):
+    """routing's dump leaves the spec out instead of converting it, its load takes the cached spec: same dict as
+    SpiffWorkflow's own serializer minus the spec, the stored dict is not changed, and a full dict still loads."""
+    from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+
+    definition = food_item.published_version.process
+    workflow = routing.workflow_new(definition, {"business_name": "好味道"})
+    stock = BpmnWorkflowSerializer().to_dict(workflow)
+    full = json.loads(json.dumps(stock))
+    stock.pop("spec"), stock.pop("subprocess_specs")
+    state = routing.workflow_dump(workflow)
+    assert json.dumps(state, sort_keys=True) == json.dumps(stock, sort_keys=True)
+    kept = json.dumps(state, sort_keys=True)
+    loaded = routing.workflow_load(definition, state)
+    assert json.dumps(state, sort_keys=True) == kept
+    assert json.dumps(routing.workflow_dump(loaded), sort_keys=True) == kept
+    assert routing.ready_steps(routing._serializer().from_dict(full)) == routing.ready_steps(workflow)
