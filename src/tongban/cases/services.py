@@ -208,8 +208,15 @@ def material_attach(
     material = _material_of(case, material_id)
     _check_provision(material, provision)
     upload = _owned_upload(actor, upload_id) if provision == Provision.UPLOAD else None
-    if provision == Provision.DEFERRED:
-        CaseMaterial.objects.filter(case=case, material=material, provision=Provision.DEFERRED).delete()
+    if provision == Provision.LICENCE:
+        # 凡是电子证照库已有材料的不再要求申办人提交: the applicant's valid licence of the material's type stands in.
+        from tongban.licences.wallet import licence_for_material  # licences builds on cases: imported where used
+
+        reference = licence_for_material(
+            account=case.applicant, identifier=reference, type_code=material.source_licence_type
+        ).identifier
+    if provision in (Provision.DEFERRED, Provision.LICENCE):
+        CaseMaterial.objects.filter(case=case, material=material, provision=provision).delete()
     attached = CaseMaterial.objects.create(
         case=case,
         material=material,
@@ -223,7 +230,12 @@ def material_attach(
         actor=actor,
         action="cases.material.attach",
         obj=case,
-        after={"material": material.pk, "provision": provision, "upload": upload.pk if upload else None},
+        after={
+            "material": material.pk,
+            "provision": provision,
+            "upload": upload.pk if upload else None,
+            **({"licence": reference} if provision == Provision.LICENCE else {}),
+        },
     )
     return attached
 

@@ -48,6 +48,8 @@ from tongban.catalog.models import MaterialNecessity
 from tongban.core import audit
 from tongban.core.errors import DomainError
 from tongban.core.pii import mask_id_number
+from tongban.licences.errors import LicenceError
+from tongban.licences.wallet import licences_for_materials
 
 # Minutes a person needs per form field and per material, for the start page's "大约需要" (rounded up to 5).
 MINUTES_PER_FIELD = 1
@@ -301,19 +303,24 @@ def saved(request, public_id: uuid.UUID):
 # Materials
 
 
-def _material_rows(case: Case, errors: dict[str, list[str]]) -> list[dict]:
+def _material_rows(request, case: Case, errors: dict[str, list[str]]) -> list[dict]:
     provided: dict[int, list] = {}
     for attached in case.materials.select_related("upload__file"):
         provided.setdefault(attached.material_id, []).append(attached)
+    materials = list(case.version.materials.all())
+    # A material a licence type can provide offers the current identity's valid licences of it (从我的证照中选择).
+    offered = licences_for_materials(request.user, request.acting_identity, [m.source_licence_type for m in materials])
     return [
         {
             "material": material,
             "attached": provided.get(material.pk, []),
             "deferred": any(a.provision == Provision.DEFERRED for a in provided.get(material.pk, [])),
             "deferrable": material.necessity == MaterialNecessity.DEFERRABLE,
+            "from_licence": bool(material.source_licence_type.strip()),
+            "licences": offered.get(material.source_licence_type.strip().upper(), []),
             "errors": errors.get(f"material-{material.pk}", []),
         }
-        for material in case.version.materials.all()
+        for material in materials
     ]
 
 
@@ -345,6 +352,20 @@ def _material_action(request, case: Case, action: str) -> str:
         services.material_detach(actor=request.user, case_material=attached)
         return _("已移除。")
     material = _posted_material(case, request)
+    if action == "licence":
+        if request.POST.get("consent") != "1":
+            raise DomainError(LicenceError.MATERIAL_CONSENT_REQUIRED)
+        attached = services.material_attach(
+            actor=request.user,
+            case=case,
+            material_id=material.pk,
+            provision=Provision.LICENCE,
+            reference=request.POST.get("licence", ""),
+        )
+        return _("已从电子证照库调取“%(material)s”（%(licence)s），无需上传。") % {
+            "material": material.name,
+            "licence": attached.reference,
+        }
     if action == "defer":
         services.material_attach(actor=request.user, case=case, material_id=material.pk, provision=Provision.DEFERRED)
         return _("“%(material)s”已标记为容缺后补，请在受理后按要求补交。") % {"material": material.name}
@@ -376,7 +397,8 @@ def _materials_post(request, case: Case, pages: list[FormPage]):
 @login_required
 @require_http_methods(["GET", "POST"])
 def materials(request, public_id: uuid.UUID):
-    """申请材料: upload each (PDF/JPG/PNG/OFD), mark 容缺 where allowed, remove."""
+    """申请材料: upload each (PDF/JPG/PNG/OFD), take it from 我的证照 where a licence type provides it, mark 容缺
+    where allowed, remove."""
     case = _draft(request, public_id)
     if _version_changed(case):
         return _version_changed_page(request, case)
@@ -386,7 +408,7 @@ def materials(request, public_id: uuid.UUID):
         response, errors = _materials_post(request, case, pages)
         if response is not None:
             return response
-    rows = _material_rows(case, errors)
+    rows = _material_rows(request, case, errors)
     context = {
         "case": case,
         "rows": rows,

@@ -248,10 +248,23 @@ def licence_for_material(*, account, identifier: str, type_code: str, today: dt.
     return licence
 
 
-def valid_of_type(licences, type_code: str, today: dt.date):
-    """Of a wallet queryset, the licences of one type valid today (the ones a material may be taken from)."""
-    return licences.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
-        licence_type__code=(type_code or "").strip().upper(),
-        status=LicenceStatus.VALID,
+def licences_for_materials(user, identity, type_codes, today: dt.date | None = None) -> dict[str, list[Licence]]:
+    """The current identity's valid licences of each of these types (one query, whatever the number of materials),
+    keyed by type code: what the materials step offers "从我的证照中选择"."""
+    from tongban.licences.access import wallet_licences
+
+    codes = sorted({code.strip().upper() for code in type_codes if code and code.strip()})
+    offered: dict[str, list[Licence]] = {code: [] for code in codes}
+    if not codes:
+        return offered
+    today = today or timezone.localdate()
+    licences = (
+        wallet_licences(user, identity)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today), licence_type__code__in=codes)
+        .filter(status=LicenceStatus.VALID)
+        .select_related("licence_type")
+        .order_by("-issued_on", "-id")
     )
+    for licence in licences:
+        offered[licence.licence_type.code].append(licence)
+    return offered
