@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from tongban.api import api
+from tongban.cases import urls_bundles
 from tongban.catalog import views_portal as catalog_portal_views
 from tongban.core import views as core_views
 
@@ -24,8 +25,10 @@ urlpatterns = [
     path("services/", include("tongban.catalog.urls")),  # public portal (catalog/views_portal.py)
     path("workbench/catalog/", include("tongban.catalog.urls_workbench")),  # editors and reviewers (views_workbench.py)
     path("cases/apply/", include("tongban.cases.urls_apply")),  # online application (cases/views_apply.py)
+    path("cases/bundles/", include("tongban.cases.urls_bundles")),  # 一件事一次办 (cases/views_bundles.py)
     path("cases/", include("tongban.cases.urls_progress")),  # 我的办件, case detail, lookup (cases/views_progress.py)
     path("workbench/cases/", include("tongban.cases.urls_workbench")),  # pre-review and counter (views_workbench.py)
+    path("workbench/bundles/", include(urls_bundles.workbench_patterns)),  # 一件事办件 (views_bundles.py)
     path("workbench/review/", include("tongban.cases.urls_review")),  # review and decision (views_review.py)
     path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     path("licences/", include("tongban.licences.urls")),  # 证照核验 (licences/views.py)
