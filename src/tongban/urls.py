@@ -30,6 +30,8 @@ urlpatterns = [
     path("workbench/cases/", include("tongban.cases.urls_workbench")),  # pre-review and counter (views_workbench.py)
     path("workbench/bundles/", include(urls_bundles.workbench_patterns)),  # 一件事办件 (views_bundles.py)
     path("workbench/review/", include("tongban.cases.urls_review")),  # review and decision (views_review.py)
+    # delivery and revocation on a decided case (views_decision.py)
+    path("workbench/review/cases/<str:number>/decision/", include("tongban.cases.urls_decision")),
     path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     path("licences/", include("tongban.licences.urls")),  # 证照核验 (licences/views.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tongban.cases import views_progress
+from tongban.cases import views_decision, views_progress
 
 app_name = "cases"
 
@@ -12,5 +12,7 @@ urlpatterns = [
     path("mine/<uuid:public_id>/documents/<int:document_id>/", views_progress.case_document, name="document"),
     path("mine/<uuid:public_id>/withdraw/", views_progress.case_withdraw, name="withdraw"),
     path("mine/<uuid:public_id>/supplement/", views_progress.case_supplement, name="supplement"),
+    path("mine/<uuid:public_id>/retract/", views_decision.case_retract, name="retract"),  # 撤回 after acceptance
+    path("mine/<uuid:public_id>/deferred/", views_decision.case_deferred, name="deferred"),  # 补交容缺材料
     path("lookup/", views_progress.lookup, name="lookup"),
 ]

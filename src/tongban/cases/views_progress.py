@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from tongban.cases import access, selectors, services
+from tongban.cases import access, delivery, selectors, services
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
 from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
@@ -181,7 +181,8 @@ def case_detail(request, public_id):
     case = _applicant_case(request, public_id)
     if case.is_draft:
         return _redirect(resume_url(case))
-    return render(request, "cases/progress/detail.html", {"detail": selectors.case_detail(case), "case": case})
+    context = {"detail": selectors.case_detail(case), "case": case, "result": delivery.case_result(case)}
+    return render(request, "cases/progress/detail.html", context)
 
 
 @login_required
