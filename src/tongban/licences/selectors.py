@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tongban.core.models import Organisation
 from tongban.licences.models import Certificate, CredentialStatus, Seal
@@ -108,3 +109,47 @@ def licence_type_by_code(code: str):
 def licence_type_for_version(version):
     """The licence type a catalogue item version results in (its `result_licence_type` code), or None."""
     return licence_type_by_code(version.result_licence_type)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The wallet (我的证照) and grants (用证授权), for the pages and the API alike
+
+WALLET_TABS = [
+    ("all", _("全部")),
+    ("valid", _("有效")),
+    ("expired", _("已过期")),
+    ("revoked", _("已撤销")),
+    ("superseded", _("已变更")),
+]
+
+
+def wallet_tab_filter(tab: str, today: dt.date) -> Q:
+    """A wallet tab as a filter, by status as read today: a valid licence past its last day is listed as expired
+    before the expiry job has marked it."""
+    still_valid = Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    if tab == "valid":
+        return Q(status="valid") & still_valid
+    if tab == "expired":
+        return Q(status="expired") | (Q(status="valid") & ~still_valid)
+    if tab in ("revoked", "superseded"):
+        return Q(status=tab)
+    return Q()
+
+
+def all_fields(licence) -> list[tuple[str, str, str]]:
+    """(name, label, value) of every field, for the holder and those they authorised (the public sees fewer)."""
+    rows = []
+    for definition in licence.licence_type.field_definitions or []:
+        value = licence.fields.get(definition["name"])
+        if value not in (None, ""):
+            rows.append((definition["name"], definition.get("label") or definition["name"], str(value)))
+    return rows
+
+
+def share_state(share, now: dt.datetime) -> tuple[str, str]:
+    """A grant's state as (code, label): live, revoked or expired."""
+    if share.revoked_at is not None:
+        return "revoked", str(_("已撤销"))
+    if share.expires_at <= now:
+        return "expired", str(_("已过期"))
+    return "live", str(_("生效中"))

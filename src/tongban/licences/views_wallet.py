@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -48,29 +47,11 @@ PER_PAGE = 20
 VIEWS_PER_PAGE = 50
 # The session key under which a new link's token waits to be shown once on the grant's page.
 NEW_LINK_SESSION_KEY = "licences_new_share_link"
-TABS = [
-    ("all", gettext_lazy("全部")),
-    (LicenceStatus.VALID, gettext_lazy("有效")),
-    (LicenceStatus.EXPIRED, gettext_lazy("已过期")),
-    (LicenceStatus.REVOKED, gettext_lazy("已撤销")),
-    (LicenceStatus.SUPERSEDED, gettext_lazy("已变更")),
-]
+TABS = selectors.WALLET_TABS
 
 
 def _identity(request):
     return getattr(request, "acting_identity", None)
-
-
-def _tab_filter(tab: str, today) -> Q:
-    """Status as read today: a valid licence past its last day is listed as expired before the job marks it."""
-    still_valid = Q(valid_until__isnull=True) | Q(valid_until__gte=today)
-    if tab == LicenceStatus.VALID:
-        return Q(status=LicenceStatus.VALID) & still_valid
-    if tab == LicenceStatus.EXPIRED:
-        return Q(status=LicenceStatus.EXPIRED) | (Q(status=LicenceStatus.VALID) & ~still_valid)
-    if tab in (LicenceStatus.REVOKED, LicenceStatus.SUPERSEDED):
-        return Q(status=tab)
-    return Q()
 
 
 @dataclass(frozen=True)
@@ -119,23 +100,13 @@ def wallet_list(request):
     today = timezone.localdate()
     licences = (
         access.wallet_licences(request.user, _identity(request))
-        .filter(_tab_filter(tab, today))
+        .filter(selectors.wallet_tab_filter(tab, today))
         .select_related("licence_type", "issuer")
         .order_by("-issued_on", "-id")
     )
     page = Paginator(licences, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "rows": _wallet_rows(list(page.object_list), today), "tab": tab, "tabs": TABS}
     return render(request, "licences/wallet/list.html", context)
-
-
-def _all_fields(licence: Licence) -> list[tuple[str, str]]:
-    """Every field of the licence (the holder and those they authorised see the ones the public does not)."""
-    rows = []
-    for definition in licence.licence_type.field_definitions or []:
-        value = licence.fields.get(definition["name"])
-        if value not in (None, ""):
-            rows.append((definition.get("label") or definition["name"], str(value)))
-    return rows
 
 
 def _licence_context(licence: Licence) -> dict:
@@ -146,21 +117,13 @@ def _licence_context(licence: Licence) -> dict:
         "status_label": LicenceStatus(status).label,
         "holder_id_type_label": HolderIdType(licence.holder_id_type).label,
         "holder_id_masked": mask_id_number(licence.holder_id_number),
-        "fields": _all_fields(licence),
+        "fields": [(label, value) for _name, label, value in selectors.all_fields(licence)],
         "pdf_ready": licence.render_status == RenderStatus.DONE and bool(licence.pdf),
     }
 
 
-def _share_state(share: LicenceShare, now) -> tuple[str, str]:
-    if share.revoked_at is not None:
-        return "revoked", _("已撤销")
-    if share.expires_at <= now:
-        return "expired", _("已过期")
-    return "live", _("生效中")
-
-
 def _share_rows(shares, now) -> list[dict]:
-    return [{"share": share, "state": _share_state(share, now)} for share in shares]
+    return [{"share": share, "state": selectors.share_state(share, now)} for share in shares]
 
 
 @login_required
@@ -306,7 +269,7 @@ def share_detail(request, identifier: str, share_id):
     context = {
         "licence": licence,
         "share": share,
-        "state": _share_state(share, timezone.now()),
+        "state": selectors.share_state(share, timezone.now()),
         "link": request.build_absolute_uri(reverse("licences:shared_link", args=[token])) if token else "",
         "page": page,
         "views": list(page.object_list),
@@ -328,7 +291,7 @@ def share_revoke(request, identifier: str, share_id):
         else:
             messages.success(request, _("已撤销授权，对方从现在起不能再查看该证照。"))
         return HttpResponseRedirect(_share_url(licence, share))
-    context = {"licence": licence, "share": share, "state": _share_state(share, timezone.now())}
+    context = {"licence": licence, "share": share, "state": selectors.share_state(share, timezone.now())}
     return render(request, "licences/wallet/share_revoke.html", context)
 
 
