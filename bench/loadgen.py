@@ -57,12 +57,25 @@ class _Client:
         headers: dict[str, str] | None = None,
         body: str | None = None,
         unique_header: str = "",
+        sequence: list[dict] | None = None,
     ):
         self.host, self.port, self.method, self.path = host, port, method, path
         self.body = body.encode("utf-8") if body is not None else b"" if method == "POST" else None
         self.headers = {"Connection": "keep-alive", **(headers or {})}
         self.unique_header = unique_header
         self.connection: http.client.HTTPConnection | None = None
+        # A client with a sequence sends its next (path, body) on every request, e.g. each request completes a task
+        # of its own (bench/scenarios_review.py); when the sequence runs out it starts again (and those fail).
+        self.sequence = (
+            itertools.cycle(
+                [
+                    (step["path"], step["body"].encode("utf-8") if step.get("body") is not None else self.body)
+                    for step in sequence
+                ]
+            )
+            if sequence
+            else None
+        )
 
     def request(self) -> str | None:
         """Send one request and read the whole answer; return None when it succeeded, else the kind of failure."""
@@ -72,7 +85,8 @@ class _Client:
             headers = self.headers
             if self.unique_header:
                 headers = {**headers, self.unique_header: uuid.uuid4().hex}
-            self.connection.request(self.method, self.path, body=self.body, headers=headers)
+            path, body = next(self.sequence) if self.sequence is not None else (self.path, self.body)
+            self.connection.request(self.method, path, body=body, headers=headers)
             response = self.connection.getresponse()
             response.read()
             if response.will_close:
@@ -134,7 +148,8 @@ def generate(
 ) -> dict:
     """Warm up (unrecorded), then measure; the result is what bench.stats.summarise takes.
 
-    `prepared` ({"requests": [{"method", "path", "headers", "body"}], "unique_header"}) gives client i request i mod n.
+    `prepared` ({"requests": [{"method", "path", "headers", "body"}], "unique_header"}) gives client i request i mod n;
+    a request with a "sequence" ([{"path", "body"}]) sends the next of those each time.
     """
     host = require_loopback(host)
     clients = _clients(host, port, method, path, concurrency, prepared)
@@ -169,6 +184,7 @@ def _clients(host: str, port: int, method: str, path: str, concurrency: int, pre
             headers=shape.get("headers"),
             body=shape.get("body"),
             unique_header=unique,
+            sequence=shape.get("sequence"),
         )
         for shape in (shapes[index % len(shapes)] for index in range(concurrency))
     ]

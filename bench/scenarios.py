@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from bench.scenarios_cases import CASE_SCENARIOS
+from bench.scenarios_review import REVIEW_SCENARIOS
 
 CEILING_PREFIX = "/__bench__/"
 
@@ -25,6 +26,8 @@ class Scenario:
     ceiling: bool = False
     # A preparation (bench/scenarios_cases.py) that signs people in and writes per-client requests: headers, bodies.
     prepare: str = ""
+    # The module whose `prepare <name>` command makes those requests (bench/scenarios_review.py has its own).
+    prepare_module: str = "bench.scenarios_cases"
 
 
 CEILING_CONSTANT = Scenario(
@@ -98,6 +101,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(name="api-regions", path="/api/v1/core/regions", description="区划列表 API / regions list API"),
         *CATALOG_SCENARIOS,
         *(Scenario(**fields) for fields in CASE_SCENARIOS),
+        *(Scenario(**fields) for fields in REVIEW_SCENARIOS),
         CEILING_CONSTANT,
         CEILING_INSERT,
     )

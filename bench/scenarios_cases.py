@@ -88,7 +88,7 @@ def prepare_requests(scenario: Scenario, *, concurrency: int, env: dict[str, str
     out = Path(tempfile.mkstemp(prefix=f"bench-{scenario.name}-", suffix=".json")[1])
     completed = subprocess.run(
         [
-            *(sys.executable, "-m", "bench.scenarios_cases", "prepare", scenario.prepare),
+            *(sys.executable, "-m", scenario.prepare_module, "prepare", scenario.prepare),
             *(f"--clients={concurrency}", f"--out={out}"),
         ],
         cwd=cwd,

@@ -110,3 +110,36 @@ def test_the_fast_state_converter_stores_what_spiffworkflow_stores_and_reads_it_
     assert json.dumps(state, sort_keys=True) == kept
     assert json.dumps(routing.workflow_dump(loaded), sort_keys=True) == kept
     assert routing.ready_steps(routing._serializer().from_dict(full)) == routing.ready_steps(workflow)
+
+
+def test_the_complete_preparation_gives_each_client_its_own_tasks_and_its_check_completes_one(generated, monkeypatch):
+    from bench import scenarios_review
+
+    bench_review.generate(Case.objects.filter(status=CaseStatus.APPROVED).count() // 2, rng=random.Random(8))
+    monkeypatch.setattr(scenarios_review, "TASKS_PER_CLIENT", 3)
+    done_before = ReviewTask.objects.filter(status=TaskStatus.DONE, handler__username__startswith="bench_r").count()
+    prepared = scenarios_review.prepare("complete", 2)
+    assert "/complete → 200" in prepared["check"]
+    ids = [int(step["path"].split("/")[-2]) for request in prepared["requests"] for step in request["sequence"]]
+    assert len(ids) == len(set(ids)) == 6
+    tasks = ReviewTask.objects.filter(pk__in=ids)
+    assert {(t.status, t.decides, t.assignee_id, t.organisation_id) for t in tasks} == {
+        (TaskStatus.OPEN, False, None, generated.organisation_id)
+    }
+    done = ReviewTask.objects.filter(status=TaskStatus.DONE, handler__username__startswith="bench_r")
+    assert done.count() == done_before + 1 and done.get().outcome == TaskOutcome.AGREE
+    assert json.loads(prepared["requests"][0]["sequence"][0]["body"])["expected_version"] == 0
+
+    worklist = scenarios_review.prepare("worklist-api", 1)
+    assert "/api/v1/review/tasks?list=to_review → 200" in worklist["check"]
+
+
+def test_the_overdue_scan_timer_marks_the_overdue_tasks_and_reset_lets_it_run_again(generated):
+    from bench import scenarios_review
+
+    bench_review.generate(60, rng=random.Random(9))
+    first = scenarios_review.time_overdue_scan(reset=False)
+    assert first["overdue_marked"] == first["due_before_today_unmarked"] > 0
+    assert scenarios_review.time_overdue_scan(reset=False)["overdue_marked"] == 0
+    again = scenarios_review.time_overdue_scan(reset=True)
+    assert again["cleared"] == first["open"] and again["overdue_marked"] == first["overdue_marked"]
