@@ -147,4 +147,5 @@ def test_a_draft_cannot_be_opened_by_another_person_and_the_index_lists_the_bund
     assert draft.form_data[bundles.SHARED].get("newborn_name") is None
     index = Client().get("/cases/bundles/").content.decode()
     assert "新生儿出生一件事" in index and "/cases/bundles/apply/newborn/" in index
+    assert 'href="/cases/bundles/"' in Client().get("/services/themes/").content.decode()  # the portal's way in
     assert Case.objects.filter(status=CaseStatus.RECEIVED).count() == 0
