@@ -204,3 +204,74 @@ def test_the_applicant_uploads_the_deferred_material(food_item, applicants, crew
 def test_the_applicant_sees_the_licence_step(granted, applicants):
     body = text(person_client(applicants["li"]).get(reverse("cases:detail", args=[granted.public_id])))
     assert "办理结果" in body and "本事项结果为纸质/无电子证照" in body and "尚未安排" in body
+
+
+# --- the API ----------------------------------------------------------------------------------------------------
+
+
+def api(name: str, *args) -> str:
+    return reverse(f"api-v1:{name}", args=args)
+
+
+def test_api_arranges_and_records_delivery(granted, windows, crew):  # noqa: F811
+    clerk = staff_client(crew["amr_clerk"])
+    outcome = clerk.get(api("outcome", granted.number))
+    assert outcome.status_code == 200
+    body = outcome.json()
+    assert (body["status"], body["owed_materials"], body["licence"]["state"]) == (12, ["食品安全管理制度文本"], "paper")
+    arranged = clerk.post(
+        api("delivery_arrange", granted.number),
+        {
+            "lock_version": body["lock_version"],
+            "method": "express",
+            "carrier": "EMS",
+            "tracking_number": "9",
+            "address": "桐庐县",
+        },
+        content_type="application/json",
+    )
+    assert arranged.status_code == 200
+    assert arranged.json()["delivery"]["method_name"] == "邮寄送达"
+    recorded = clerk.post(
+        api("delivery_record", granted.number),
+        {"lock_version": arranged.json()["lock_version"], "recipient": "李建国"},
+        content_type="application/json",
+    )
+    assert recorded.status_code == 200
+    assert [d["kind"] for d in recorded.json()["documents"]] == ["grant", "delivery"]
+
+
+def test_api_refusals_change_nothing(granted, county, crew, deciders, applicants):
+    before = state(granted)
+    other = staff_client(staff("approver_other", (county["civil"], StaffRole.APPROVER)))
+    payload = {"lock_version": granted.lock_version, "reasons": "理由"}
+    response = other.post(api("revoke", granted.number), payload, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (404, "cases.case_not_found")
+    clerk = staff_client(crew["amr_clerk"])
+    response = clerk.post(api("revoke", granted.number), payload, content_type="application/json")
+    assert (response.status_code, response.json()["message"]) == (
+        403,
+        "只有办理机构的审批人员或机构负责人可以撤销准予许可决定",
+    )
+    applicant = person_client(applicants["li"])
+    response = applicant.post(api("revoke", granted.number), payload, content_type="application/json")
+    assert response.status_code == 404
+    response = applicant.post(api("retract", granted.number), {"reason": "x"}, content_type="application/json")
+    assert (response.status_code, response.json()["message"]) == (409, "该办件已作出决定（或已结束），不能再撤回")
+    stale = staff_client(deciders["approver"]).post(
+        api("revoke", granted.number), {"lock_version": 0, "reasons": "理由"}, content_type="application/json"
+    )
+    assert stale.status_code == 409
+    assert state(granted) == before
+    done = staff_client(deciders["approver"]).post(
+        api("revoke", granted.number), payload, content_type="application/json"
+    )
+    assert (done.status_code, done.json()["status"]) == (200, 15)
+
+
+def test_api_retract_by_the_applicant(food_item, applicants, crew):
+    case = accepted(food_item, applicants["li"], crew)
+    response = person_client(applicants["li"]).post(
+        api("retract", case.number), {"reason": "不开了"}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["status"]) == (200, 14)
