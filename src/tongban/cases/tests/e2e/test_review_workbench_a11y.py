@@ -57,7 +57,7 @@ def test_review_worklists_and_case_page_are_accessible(open_page, live_server, f
     assert r.locator(".error-summary").get_by_text("不同意或不予许可时，请写明理由").is_visible()
     assert serious(reviewer.axe_violations()) == []
     r.get_by_label("同意", exact=True).check()
-    r.get_by_label("办理意见").fill("材料齐全，符合条件")
+    r.get_by_role("textbox", name="办理意见").fill("材料齐全，符合条件")
     r.get_by_role("button", name="提交办理意见").click()
     assert r.get_by_text("已办理“承办”，办件已转到下一步").is_visible()
     assert r.get_by_text("材料齐全，符合条件").first.is_visible()
