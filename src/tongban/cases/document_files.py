@@ -18,11 +18,15 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 from tongban.cases.errors import CaseError
 from tongban.cases.models import CaseDocument, DocumentKind
 from tongban.cases.pdf import render_document_pdf
 from tongban.core.errors import DomainError
+from tongban.licences import selectors as licence_selectors
+from tongban.licences.models import CertificatePurpose
+from tongban.licences.pdf import sign_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -55,19 +59,44 @@ def _store(content: bytes) -> tuple[str, str]:
     return default_storage.save(name, ContentFile(content)), digest
 
 
+# The receipt (办件回执) is the platform's acknowledgement of a submission, not a decision of the organisation:
+# every other numbered document (受理/不予受理/补正 notices, decisions …) carries the organisation's seal.
+UNSEALED_KINDS = frozenset({DocumentKind.RECEIPT})
+SIGNATURE_KEY = "pdf_signature"  # what document.data records about the PDF's electronic signature
+
+
+def sealed_pdf(document: CaseDocument) -> tuple[bytes, dict]:
+    """The document's PDF, with the seal picture and a PAdES signature by the organisation's ECDSA PDF certificate
+    when it has a seal and a certificate (licences/pdf.py sign_pdf, as licences are signed); unsigned otherwise.
+    Returns the bytes and what the document record says about the signature."""
+    if document.kind in UNSEALED_KINDS:
+        return render_document_pdf(document), {}
+    organisation, moment = document.organisation, document.issued_at
+    certificate = licence_selectors.certificate_at(organisation, CertificatePurpose.PDF, moment)
+    certificate = certificate or licence_selectors.certificate_current(organisation, CertificatePurpose.PDF)
+    seal = licence_selectors.seal_at(organisation, moment) or licence_selectors.seal_current(organisation)
+    if certificate is None or seal is None:
+        note = gettext("出具机构尚未取得电子印章和签名证书，本文书未加盖电子签章")
+        return render_document_pdf(document), {"signed": False, "note": note}
+    pdf = render_document_pdf(document, seal_png=bytes(seal.picture))
+    signed = sign_pdf(pdf, certificate, reason=str(DocumentKind(document.kind).label))
+    return signed, {"signed": True, "certificate": certificate.serial_number, "seal": seal.es_id}
+
+
 def document_render(document_id: int, *, force: bool = False) -> CaseDocument:
     """Render the document's PDF into storage and mark it ready; a ready document is returned as it is.
 
     Idempotent. The PDF is rendered and stored outside any transaction, so no database lock is held while it is
     drawn (on SQLite a write lock stops every other writer). Two renders racing each other (the outbox handler and a
-    first download) produce the same bytes under the same content-addressed name, and the row is updated once.
-    `force` re-renders a ready document whose file went missing; the text comes from the fixed data, so the new
-    file is the same PDF.
+    first download) store their files and the row is updated once (the first to finish wins). An unsigned PDF is
+    byte-for-byte reproducible; a sealed one differs in its signature only (signing time), never in its text.
+    `force` re-renders a ready document whose file went missing, from the same fixed data.
     """
     document = CaseDocument.objects.select_related("case", "organisation__region__parent").get(pk=document_id)
     if document.status == RenderStatus.READY and not force:
         return document
-    name, digest = _store(render_document_pdf(document))
+    content, signature = sealed_pdf(document)
+    name, digest = _store(content)
     with transaction.atomic():
         current = CaseDocument.objects.select_for_update().get(pk=document_id)
         if current.status == RenderStatus.READY and not force:  # the other render won: same bytes, same name
@@ -76,7 +105,11 @@ def document_render(document_id: int, *, force: bool = False) -> CaseDocument:
         current.sha256 = digest
         current.status = RenderStatus.READY
         current.rendered_at = timezone.now()
-        current.save(update_fields=["file", "sha256", "status", "rendered_at"])
+        fields = ["file", "sha256", "status", "rendered_at"]
+        if signature:
+            current.data = {**current.data, SIGNATURE_KEY: signature}
+            fields.append("data")
+        current.save(update_fields=fields)
     return current
 
 

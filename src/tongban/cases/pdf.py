@@ -8,7 +8,8 @@ gives the same PDF and the same sha256.
 
 A CJK TrueType font is embedded (subset) so the notice reads the same everywhere; scripts/bootstrap.sh installs
 WenQuanYi Zen Hei. Fonts with PostScript (CFF) outlines, such as the OTF builds of Noto Sans CJK, cannot be
-embedded by reportlab and are skipped. The seal (印章) comes with the licences issue: the place is marked "（印章）".
+embedded by reportlab and are skipped. The seal picture (印章) is drawn over the signature when document_files.py
+seals the document (then signed with PAdES); without a seal the place is marked "（印章）".
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from tongban.cases.documents import reconsideration_body
 from tongban.cases.models import CaseDocument, DocumentKind
@@ -142,12 +144,33 @@ def _heading(document: CaseDocument, styles: _Styles) -> list:
     ]
 
 
-def _signature(document: CaseDocument, styles: _Styles) -> list:
+class _SealPicture(Flowable):
+    """The organisation's seal picture (印章) stamped over the signature lines: it takes no room in the flow, like
+    a seal pressed onto the name and date (document_files.py passes it when the organisation has a seal)."""
+
+    SIZE = 40 * mm
+
+    def __init__(self, png: bytes):
+        super().__init__()
+        self.png = png
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        return available_width, 0
+
+    def draw(self):
+        picture = ImageReader(io.BytesIO(self.png))
+        # Centred on the right-aligned organisation name, as a seal is pressed onto the name and the date.
+        left = self.width - self.SIZE - 5 * mm
+        self.canv.drawImage(picture, left, -self.SIZE / 2, self.SIZE, self.SIZE, mask="auto")
+
+
+def _signature(document: CaseDocument, styles: _Styles, seal_png: bytes | None = None) -> list:
     issued_on = timezone.localtime(document.issued_at).date()
     return [
         Spacer(1, 12 * mm),
         _p(document.data["organisation"], styles.right),
-        _p("（印章）", styles.right),
+        _SealPicture(seal_png) if seal_png else _p("（印章）", styles.right),
         _p(chinese_date(issued_on), styles.right),
     ]
 
@@ -419,8 +442,9 @@ BUILDERS = {
 }
 
 
-def render_document_pdf(document: CaseDocument) -> bytes:
-    """The PDF of a case document: heading with number, the kind's text from its fixed data, signature with date."""
+def render_document_pdf(document: CaseDocument, seal_png: bytes | None = None) -> bytes:
+    """The PDF of a case document: heading with number, the kind's text from its fixed data, signature with date
+    (and the seal picture over it when given)."""
     styles = _Styles(ensure_font())
     buffer = io.BytesIO()
     title = f"{DocumentKind(document.kind).label} {document.number}"
@@ -436,5 +460,6 @@ def render_document_pdf(document: CaseDocument) -> bytes:
         creator="Tongban",
         invariant=1,
     )
-    pdf.build([*_heading(document, styles), *BUILDERS[document.kind](document, styles), *_signature(document, styles)])
+    body = BUILDERS[document.kind](document, styles)
+    pdf.build([*_heading(document, styles), *body, *_signature(document, styles, seal_png)])
     return buffer.getvalue()
