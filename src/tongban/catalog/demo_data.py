@@ -278,6 +278,10 @@ class ItemSpec:
         return f"{self.source}{self.item_type}{DEPARTMENT_CODES[self.department]}{self.main_number}{self.sub_number}"
 
 
+def _uscc(organisation_key: str) -> str:
+    return next(spec.uscc for spec in county.ORGANISATIONS if spec.key == organisation_key)
+
+
 def _days(number: int, note: str = "", unit: str = "working_day") -> tuple[int, str, str]:
     return (number, unit, note)
 
@@ -326,14 +330,15 @@ ITEMS: list[ItemSpec] = [
         procedure=(
             "1. 申请：网上或窗口提交申请材料；\n"
             "2. 受理：材料齐全、符合法定形式的予以受理，不齐全的一次性告知需要补正的全部内容；\n"
-            "3. 现场核查：需要现场核查的，由核查人员 2 人以上进行核查；\n"
+            "3. 并联审查：县市场监管局审查申请材料，县卫生健康局同时审查从业人员健康管理等卫生要求；需要现场核查的，"
+            "由核查人员 2 人以上进行核查（特别程序，时间不计入时限）；\n"
             "4. 审查决定：符合条件的作出准予许可决定，不符合的作出不予许可决定并说明理由；\n"
             "5. 发证：自作出决定之日起 5 个工作日内颁发食品经营许可证（电子证照同步生成）。"
         ),
         statutory=_days(20, "自受理之日起 20 个工作日内作出决定；情况复杂的，经负责人批准可延长 10 个工作日"),
         promised=_days(5, "现场核查所需时间不计入承诺时限"),
         case_type="promised",
-        process="inspection",
+        process="parallel",  # 市场监管局 and 卫生健康局 review at the same time (并联审批)
         materials=[
             material(
                 "食品经营许可申请书",
@@ -397,6 +402,10 @@ ITEMS: list[ItemSpec] = [
         ],
         result=("证照", "食品经营许可证", LICENCE_FOOD),
         elements={
+            # The parallel template's 协办部门 lane: the health bureau checks the staff health and hygiene rules.
+            "process_departments": {"协办部门": _uscc("health")},
+            # 健康证明 may still be owed when the approver decides (it is checked again before the licence is issued).
+            "allows_deferred_approval": True,
             "handling_forms": ["window", "online", "mail"],
             "online_depth": 4,
             "visits": 0,

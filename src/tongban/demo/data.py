@@ -162,6 +162,11 @@ STAFF = [
     DemoStaff("catreviewer_zhou", "周处长", "13905710008", [("hall", "catalogue_reviewer", True)]),
     DemoStaff("supervisor_liu", "刘主任", "13905710009", [("hall", "supervisor", True)]),
     DemoStaff("hallmgr_chen", "陈经理", "13905710010", [("hall", "hall_manager", False)]),
+    # Review and decision (审查与决定): 食品经营许可 is reviewed by 市场监管局 and 卫生健康局 in parallel.
+    DemoStaff("reviewer_qin", "秦科员", "13905710011", [("amr", "reviewer", False)]),
+    DemoStaff("head_yan", "严局长", "13905710012", [("amr", "head", False)]),
+    DemoStaff("reviewer_jin", "金科员", "13905710013", [("health", "reviewer", False)]),
+    DemoStaff("approver_xia", "夏科长", "13905710014", [("health", "approver", False)]),
 ]
 
 
