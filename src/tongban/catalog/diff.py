@@ -55,11 +55,11 @@ def _readable(obj: models.Model, field: models.Field) -> str:
         labels = LIST_LABELS.get(field.name, {})
         return punctuation.join_list(labels.get(entry, entry) for entry in value)
     if isinstance(value, dict):
-        return _mapping(value)
+        return mapping_text(value)
     return "" if value is None else str(value)
 
 
-def _mapping(value: dict) -> str:
+def mapping_text(value: dict) -> str:
     """流程泳道对应部门 as "协办部门：桐庐县卫生健康局" (the USCC when no organisation has it)."""
     names = dict(Organisation.objects.filter(uscc__in=[str(v) for v in value.values()]).values_list("uscc", "name"))
     entries = sorted(f"{key}{punctuation.mark('colon')}{names.get(str(code), code)}" for key, code in value.items())

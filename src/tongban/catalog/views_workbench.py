@@ -27,7 +27,7 @@ from tongban.accounts.models import StaffRole
 from tongban.accounts.views_staff import staff_page
 from tongban.catalog import access, bpmn, forms_schema, punctuation, services, validation
 from tongban.catalog import forms_workbench as wf
-from tongban.catalog.diff import LIST_LABELS, version_diff
+from tongban.catalog.diff import LIST_LABELS, mapping_text, version_diff
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import BasicItem, ImplementationItem, ItemVersion, VersionStatus
 from tongban.catalog.validation import version_problems
@@ -640,6 +640,9 @@ def _guide_rows(version: ItemVersion) -> list[dict]:
             labels = LIST_LABELS.get(name, {})
             value = punctuation.join_list(labels.get(entry, entry) for entry in value)
         rows.append({"label": field.verbose_name, "value": value})
+    if version.process_departments:  # edited on the process page, reviewed with the rest of the guide
+        label = ItemVersion._meta.get_field("process_departments").verbose_name
+        rows.append({"label": label, "value": mapping_text(version.process_departments)})
     return rows
 
 

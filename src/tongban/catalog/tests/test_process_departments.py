@@ -213,6 +213,15 @@ def test_the_deferred_approval_checkbox_is_on_the_limits_section(item, people):
     assert version.allows_deferred_approval is True
 
 
+def test_the_reviewer_sees_the_mapping_of_a_first_publication(item, people, county):
+    version = parallel_draft(item, people["editor"], process_departments={"协办部门": county["civil"].uscc})
+    services.version_submit(actor=people["editor"], version=version)
+    html = signed_in(people["reviewer"]).get(reverse("catalog_workbench:review_detail", args=[version.pk]))
+    text = html.content.decode()
+    assert "流程泳道对应部门" in text
+    assert "协办部门：桐庐县民政局" in text
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Diff and exchange
 
