@@ -34,6 +34,7 @@ urlpatterns = [
     path("workbench/review/cases/<str:number>/decision/", include("tongban.cases.urls_decision")),
     path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     path("licences/", include("tongban.licences.urls")),  # 证照核验 (licences/views.py)
+    path("workbench/licences/", include("tongban.licences.urls_staff")),  # 证照管理: 变更、撤销、导入 (views_staff.py)
     # Single sign-on (OpenID Connect provider): /o/authorize/, /o/token/ … and /.well-known/openid-configuration.
     path("", include("tongban.accounts.oidc_urls")),
     path("", catalog_portal_views.home, name="home"),  # the portal's front door

@@ -18,7 +18,7 @@ from tongban.licences.errors import LicenceError
 from tongban.licences.identifier import parse_identifier
 from tongban.licences.models import Licence, LicenceStatus, RenderStatus
 from tongban.licences.tests.wallet_fixtures import *  # noqa: F403
-from tongban.licences.tests.wallet_fixtures import FOOD_FIELDS
+from tongban.licences.tests.wallet_fixtures import FOOD_FIELDS, client_for
 from tongban.licences.verification import licence_seal_report
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +181,62 @@ def test_staff_scope_is_the_issuers_licences(issue, applicants, approvers):
     with pytest.raises(DomainError) as refused:
         lifecycle.licence_for_issuer_staff(approvers["civil"], licence.identifier)
     assert refused.value.code is LicenceError.LICENCE_NOT_FOUND
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The staff pages (/workbench/licences/)
+
+
+def test_the_staff_search_lists_the_issuers_licences(issue, applicants, approvers, django_assert_max_num_queries):
+    first, second = issue(applicants["li"]), issue(applicants["sun"])
+    client = client_for(approvers["amr"])
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("licences-staff:list")).content.decode()
+    assert first.identifier in page and second.identifier in page and "共 2 张" in page
+    found = client.get(reverse("licences-staff:list"), {"q": "孙丽华"}).content.decode()
+    assert second.identifier in found and first.identifier not in found
+    by_id = client.get(reverse("licences-staff:list"), {"q": first.identifier.lower()}).content.decode()
+    assert first.identifier in by_id and second.identifier not in by_id
+    empty = client_for(approvers["civil"]).get(reverse("licences-staff:list")).content.decode()
+    assert "没有符合条件的证照。" in empty and first.identifier not in empty
+
+
+def test_revoking_on_the_page_asks_for_confirmation_first(client, issue, applicants, approvers):
+    licence = issue(applicants["li"])
+    staff_client = client_for(approvers["amr"])
+    url = reverse("licences-staff:revoke", args=[licence.identifier])
+    missing = staff_client.post(url, {"kind": "revoke", "reason": ""})
+    assert missing.status_code == 400 and "原因：这个字段是必填项。" in missing.content.decode()
+    confirm = staff_client.post(url, {"kind": "cancel", "reason": "持证主体已注销营业执照"})
+    assert confirm.status_code == 200 and "确认后证照立即失效" in confirm.content.decode()
+    assert Licence.objects.get(pk=licence.pk).status == LicenceStatus.VALID  # not yet
+    done = staff_client.post(url, {"kind": "cancel", "reason": "持证主体已注销营业执照", "confirmed": "on"})
+    assert done.status_code == 303 and done["Location"] == reverse("licences-staff:detail", args=[licence.identifier])
+    licence.refresh_from_db()
+    assert (licence.status, licence.revocation_reason) == ("revoked", "注销：持证主体已注销营业执照")
+    assert _api(client, licence.identifier)["status"] == "revoked"
+    detail = staff_client.get(done["Location"]).content.decode()
+    assert "证照已注销，核验结果即时显示为已撤销。" in detail and 'data-status="revoked"' in detail
+
+
+def test_changing_on_the_page_issues_the_new_version(issue, applicants, approvers):
+    licence = issue(applicants["li"])
+    staff_client = client_for(approvers["amr"])
+    url = reverse("licences-staff:change", args=[licence.identifier])
+    form = staff_client.get(url).content.decode()
+    assert FOOD_FIELDS["premises"] in form and "李建国" in form
+    data = {
+        "holder_name": "李建国",
+        "field_business_scope": FOOD_FIELDS["business_scope"],
+        "field_premises": NEW_FIELDS["premises"],
+        "field_note": FOOD_FIELDS["note"],
+        "reason": "经营场所迁移",
+    }
+    refused = staff_client.post(url, {**data, "reason": ""})
+    assert refused.status_code == 400 and Licence.objects.count() == 1
+    done = staff_client.post(url, data)
+    new = Licence.objects.get(replaces=licence)
+    assert done.status_code == 303 and done["Location"] == reverse("licences-staff:detail", args=[new.identifier])
+    assert new.fields == NEW_FIELDS and new.change_reason == "经营场所迁移"
+    detail = staff_client.get(done["Location"]).content.decode()
+    assert licence.identifier in detail and new.identifier in detail  # the versions
