@@ -179,11 +179,11 @@ def task_release(request, task_id: int, payload: VersionIn):
     return _detail(user, task_id)
 
 
-def _colleague(task: ReviewTask, user_id: int) -> User:
-    colleague = sr.colleague_for(task, user_id)
-    if colleague is None:
-        raise DomainError(CaseError.ASSIGNEE_NOT_ELIGIBLE)
-    return colleague
+def _hand_over(request, task_id: int, payload: AssignIn, service) -> dict:
+    user, task = _caller(request), _task(request, task_id)
+    colleague = sr.colleague_for(task, payload.colleague)
+    service(actor=user, task=task, colleague=colleague, expected_version=payload.expected_version)
+    return _detail(user, task_id)
 
 
 @router.post(
@@ -195,10 +195,7 @@ def _colleague(task: ReviewTask, user_id: int) -> User:
 )
 def task_assign(request, task_id: int, payload: AssignIn):
     """把本人认领（或待认领）的步骤转给同一机构同一岗位的同事。"""
-    user, task = _caller(request), _task(request, task_id)
-    colleague = _colleague(task, payload.colleague)
-    review.task_assign(actor=user, task=task, colleague=colleague, expected_version=payload.expected_version)
-    return _detail(user, task_id)
+    return _hand_over(request, task_id, payload, review.task_assign)
 
 
 @router.post(
@@ -210,10 +207,7 @@ def task_assign(request, task_id: int, payload: AssignIn):
 )
 def task_reassign(request, task_id: int, payload: AssignIn):
     """机构负责人或电子监察人员把任一待办步骤改派给符合岗位的同事。"""
-    user, task = _caller(request), _task(request, task_id)
-    colleague = _colleague(task, payload.colleague)
-    review.task_reassign(actor=user, task=task, colleague=colleague, expected_version=payload.expected_version)
-    return _detail(user, task_id)
+    return _hand_over(request, task_id, payload, review.task_reassign)
 
 
 @router.post(

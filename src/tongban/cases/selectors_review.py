@@ -17,9 +17,11 @@ from django.db.models import QuerySet
 from tongban.accounts.access import organisations_where
 from tongban.accounts.models import User
 from tongban.cases import access, deadlines, review
+from tongban.cases.errors import CaseError
 from tongban.cases.models import FINAL_STATUSES, Case, CaseStatus, ReviewTask, TaskStatus
 from tongban.cases.selectors import choice_labels
 from tongban.catalog.bpmn import outline
+from tongban.core.errors import DomainError
 
 # The worklists, in the order the tabs show them.
 WORKLISTS = ("to_review", "to_approve", "special", "due_soon", "overdue", "mine")
@@ -225,11 +227,12 @@ def process_position(case: Case, tasks: list[ReviewTask]) -> list[dict]:
     return position
 
 
-def colleague_for(task: ReviewTask, user_id: int | None) -> User | None:
-    """An eligible colleague for 转办 / 改派 by id (one of review.handlers_for the task), or None."""
-    if not user_id:
-        return None
-    return review.handlers_for(task.organisation, task.role).filter(pk=user_id).first()
+def colleague_for(task: ReviewTask, user_id: int | None) -> User:
+    """An eligible colleague for 转办 / 改派 by id (one of review.handlers_for the task), or ASSIGNEE_NOT_ELIGIBLE."""
+    colleague = review.handlers_for(task.organisation, task.role).filter(pk=user_id).first() if user_id else None
+    if colleague is None:
+        raise DomainError(CaseError.ASSIGNEE_NOT_ELIGIBLE)
+    return colleague
 
 
 def handler_choices(task: ReviewTask, *, exclude: int | None) -> list[tuple[int, str]]:

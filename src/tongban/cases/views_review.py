@@ -287,8 +287,6 @@ def _perform(user: User, action: str, task: ReviewTask, data: dict) -> str:
         return _("已退回“%(step)s”，该步骤回到本岗位的待办中。") % {"step": task.step_name}
     if action in ("assign", "reassign"):
         colleague = sr.colleague_for(task, data["colleague"])
-        if colleague is None:
-            raise DomainError(CaseError.ASSIGNEE_NOT_ELIGIBLE)
         service = review.task_assign if action == "assign" else review.task_reassign
         service(actor=user, task=task, colleague=colleague, expected_version=version)
         return _("已将“%(step)s”交给 %(name)s。") % {"step": task.step_name, "name": sr.person_label(colleague)}

@@ -15,7 +15,14 @@ from tongban.accounts.models import StaffRole
 from tongban.cases import review
 from tongban.cases.models import CaseStatus, ReviewTask
 from tongban.cases.tests.fixtures import *  # noqa: F403
-from tongban.cases.tests.test_review_workbench import accepted, deciders, open_task, signed_in, snapshot  # noqa: F401
+from tongban.cases.tests.test_review_workbench import (
+    accepted,
+    deciders,  # noqa: F401 — a fixture
+    open_task,
+    put_on_list,
+    signed_in,
+    snapshot,
+)
 from tongban.catalog.tests.lifecycle_fixtures import staff
 
 pytestmark = pytest.mark.django_db
@@ -66,16 +73,9 @@ def test_an_unknown_worklist_is_400(food_item, crew):
 @pytest.mark.parametrize("name", ["to_review", "to_approve", "special", "due_soon", "overdue", "mine"])
 def test_worklist_query_count_is_the_same_for_one_and_ten_tasks(name, food_item, applicants, crew):
     user = crew["amr_clerk"]
-    today = dt.date.today()
 
     def prepare(case):
-        task = open_task(case)
-        review.task_claim(actor=user, task=task, expected_version=task.lock_version)
-        ReviewTask.objects.filter(pk=task.pk).update(
-            due_on=today - dt.timedelta(days=1) if name == "overdue" else today, decides=name == "to_approve"
-        )
-        if name == "special":
-            case.__class__.objects.filter(pk=case.pk).update(status=CaseStatus.SPECIAL_PROCEDURE)
+        put_on_list(case, user, name)
 
     prepare(accepted(food_item, applicants, crew))
     client = signed_in(user)

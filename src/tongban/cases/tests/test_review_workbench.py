@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tongban.accounts.models import StaffRole
@@ -15,19 +14,11 @@ from tongban.cases import review, services
 from tongban.cases.models import Case, CaseStatus, ReviewTask, TaskOutcome, TaskStatus
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import submitted_case
+from tongban.cases.tests.test_workbench_views import signed_in
 from tongban.catalog.tests.lifecycle_fixtures import staff
 from tongban.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["second_factor_verified"] = True  # as views_staff sets it after the dynamic code
-    session.save()
-    return client
 
 
 def url(name: str, *args) -> str:
@@ -64,6 +55,17 @@ def snapshot(case: Case) -> tuple:
     fresh = Case.objects.get(pk=case.pk)
     tasks = tuple(fresh.tasks.order_by("pk").values_list("status", "assignee_id", "lock_version", "outcome"))
     return (fresh.status, fresh.lock_version, fresh.events.count(), tasks, AuditEntry.objects.count())
+
+
+def put_on_list(case: Case, user, name: str) -> None:
+    """Make the case's open task one of `user`'s tasks on the worklist `name` (claimed, so also 我的待办)."""
+    task = open_task(case)
+    review.task_claim(actor=user, task=task, expected_version=task.lock_version)
+    today = dt.date.today()
+    due = today - dt.timedelta(days=1) if name == "overdue" else today
+    ReviewTask.objects.filter(pk=task.pk).update(due_on=due, decides=name == "to_approve")
+    if name == "special":
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.SPECIAL_PROCEDURE)
 
 
 def rows(response) -> list[str]:
@@ -156,16 +158,9 @@ def test_worklist_query_count_does_not_grow_with_the_tasks(name, food_item, appl
     from django.test.utils import CaptureQueriesContext
 
     user = crew["amr_clerk"]
-    today = dt.date.today()
 
     def prepare(case):
-        task = open_task(case)
-        review.task_claim(actor=user, task=task, expected_version=task.lock_version)
-        ReviewTask.objects.filter(pk=task.pk).update(
-            due_on=today - dt.timedelta(days=1) if name == "overdue" else today, decides=name == "to_approve"
-        )
-        if name == "special":
-            Case.objects.filter(pk=case.pk).update(status=CaseStatus.SPECIAL_PROCEDURE)
+        put_on_list(case, user, name)
 
     prepare(accepted(food_item, applicants, crew))
     client = signed_in(user)
