@@ -4,6 +4,7 @@ from ninja import NinjaAPI, Swagger
 
 from tongban.accounts.api import router as identity_router
 from tongban.cases.api import router as cases_router
+from tongban.cases.api_bundles import router as bundles_router
 from tongban.cases.api_decision import router as decisions_router
 from tongban.cases.api_review import router as review_router
 from tongban.catalog.api import router as catalog_router
@@ -26,6 +27,7 @@ api.add_router("/core/", core_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/cases", cases_router)
+api.add_router("/bundles", bundles_router)  # 一件事 (cases/api_bundles.py)
 api.add_router("/decisions", decisions_router)  # delivery, 撤销, 撤回 (cases/api_decision.py)
 api.add_router("/review", review_router)
 api.add_router("/licences/", licences_router)

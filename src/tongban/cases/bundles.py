@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -508,3 +508,62 @@ def bundle_child_moved(case: Case) -> None:
             _("您申请的“%(bundle)s”（申请编号 %(number)s）各事项均已办结，请查看各事项的结果。")
             % {"bundle": application.bundle.name, "number": application.number},
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# One call (the API): draft, answers, materials and submission in one transaction
+
+
+def bundle_submit_new(
+    *,
+    actor: User,
+    applicant: services.Applicant,
+    bundle: Bundle,
+    answers: dict,
+    materials: list[dict],
+    idempotency_key: str,
+) -> tuple[BundleApplication, bool]:
+    """Apply for a bundle in one call: returns (application, created); a repeated key returns the first application.
+
+    `answers` is {"shared": {...}, "items": {item code: {...}}}; `materials` are {"group": group key, "provision":
+    "upload" | "deferred", "upload": id}. Nothing is saved when any part is wrong.
+    """
+    existing = application_for_idempotency_key(actor, idempotency_key)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _submit_new(actor, applicant, bundle, answers, materials, idempotency_key), True
+    except IntegrityError:
+        existing = application_for_idempotency_key(actor, idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _submit_new(actor, applicant, bundle, answers: dict, materials: list[dict], key: str) -> BundleApplication:
+    parts = bundle_parts(bundle)
+    by_code = {part.item.code: part for part in parts}
+    unknown = set(answers.get(ITEMS, {})) - set(by_code)
+    if unknown:
+        raise DomainError(CaseError.BUNDLE_ITEM_UNKNOWN, fields={ITEMS: sorted(unknown)})
+    application = bundle_draft_start(actor=actor, applicant=applicant, bundle=bundle)
+    for page in bundle_pages(bundle, parts):
+        given = answers.get(SHARED, {}) if page.part is None else answers.get(ITEMS, {}).get(page.part.item.code, {})
+        names = {f.name for f in page.page.fields}
+        application = bundle_draft_save(
+            actor=actor, application=application, page=page, answers={k: v for k, v in given.items() if k in names}
+        )
+    groups = {group.key: group for group in material_groups(parts)}
+    for row in materials:
+        group = groups.get(row.get("group"))
+        if group is None:
+            raise DomainError(CaseError.MATERIAL_NOT_OF_ITEM)
+        application = bundle_material_set(
+            actor=actor,
+            application=application,
+            group=group,
+            provision=row.get("provision", Provision.UPLOAD),
+            upload_id=row.get("upload"),
+        )
+    return bundle_submit(actor=actor, application=application, idempotency_key=key)

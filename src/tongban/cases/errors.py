@@ -92,6 +92,7 @@ class CaseError(ErrorCode):
     # Bundles (一件事, cases/bundles.py)
     BUNDLE_NOT_FOUND = 404, _("该一件事不存在，或暂未开通网上办理")
     BUNDLE_APPLICATION_NOT_FOUND = 404, _("一件事申请不存在，或您无权查看")
+    BUNDLE_ITEM_UNKNOWN = 400, _("申请内容中有不属于该一件事的事项编码")
     # Review workbench and its API (cases/views_review.py, api_review.py)
     REVIEW_WORKLIST_UNKNOWN = (
         400,

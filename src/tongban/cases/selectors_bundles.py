@@ -110,7 +110,7 @@ def bundle_progress(application: BundleApplication) -> list[ChildRow]:
     open_supplements = SupplementRequest.objects.filter(returned_at__isnull=True).order_by("-requested_at")
     children = (
         Case.objects.filter(bundle_application=application)
-        .select_related("version", "organisation")
+        .select_related("item", "version", "organisation")
         .prefetch_related(
             Prefetch("documents", queryset=CaseDocument.objects.order_by("issued_at", "pk")),
             Prefetch("supplements", queryset=open_supplements, to_attr="open_supplements"),

@@ -15,7 +15,9 @@ from django.test.utils import CaptureQueriesContext
 from tongban.accounts.models import StaffRole, User
 from tongban.cases import bundles, services
 from tongban.cases.models import BundleApplication, BundleStatus, Case, CaseStatus, StoredFile
-from tongban.cases.tests.test_bundles import OWN, SHARED, children, newborn, submitted  # noqa: F401
+from tongban.cases.tests.fixtures import stored_upload
+from tongban.cases.tests.test_api import bearer
+from tongban.cases.tests.test_bundles import DEPARTMENTS, OWN, SHARED, children, newborn, submitted  # noqa: F401
 from tongban.catalog.tests.lifecycle_fixtures import staff
 from tongban.core.models import Organisation
 
@@ -149,3 +151,50 @@ def test_a_draft_cannot_be_opened_by_another_person_and_the_index_lists_the_bund
     assert "新生儿出生一件事" in index and "/cases/bundles/apply/newborn/" in index
     assert 'href="/cases/bundles/"' in Client().get("/services/themes/").content.decode()  # the portal's way in
     assert Case.objects.filter(status=CaseStatus.RECEIVED).count() == 0
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The API (/api/v1/bundles)
+
+
+def test_the_api_describes_the_bundle_and_applies_in_one_idempotent_call(newborn):
+    chen = newborn["chen"]
+    catalogue = Client().get("/api/v1/bundles/catalogue/newborn").json()
+    assert catalogue["pages"][0]["key"] == "shared"
+    assert len(catalogue["items"]) == 4 and len(catalogue["materials"]) == 11
+    codes = {item["name"]: item["item"] for item in catalogue["items"]}
+    materials = [
+        {"group": group["key"], "upload": stored_upload(chen, b"%PDF-1.4\n" + group["key"].encode()).pk}
+        for group in catalogue["materials"]
+    ]
+    payload = {
+        "bundle": "newborn",
+        "answers": {"shared": SHARED, "items": {codes[name]: answers for name, answers in OWN.items()}},
+        "materials": materials,
+    }
+    headers = {**bearer(chen), "Idempotency-Key": "api-1"}
+    first = Client().post("/api/v1/bundles", payload, content_type="application/json", headers=headers)
+    assert first.status_code == 201
+    body = first.json()
+    assert body["status_name"] == "已接件" and len(body["cases"]) == 4
+    assert {case["organisation"] for case in body["cases"]} == set(DEPARTMENTS.values())
+    again = Client().post("/api/v1/bundles", payload, content_type="application/json", headers=headers)
+    assert again.status_code == 200 and again.json()["number"] == body["number"]
+    assert BundleApplication.objects.exclude(status=BundleStatus.DRAFT).count() == 1
+
+    detail = Client().get(f"/api/v1/bundles/{body['public_id']}", headers=bearer(chen, token="t2"))
+    assert detail.status_code == 200 and detail.json()["cases"][0]["next_step"].startswith("等待")
+    zhou = User.objects.get(username="13805710005")
+    hidden = Client().get(f"/api/v1/bundles/{body['public_id']}", headers=bearer(zhou, token="t3"))
+    assert hidden.status_code == 404
+    mine = Client().get("/api/v1/bundles/mine", headers=bearer(chen, token="t4")).json()
+    assert [row["number"] for row in mine["items"]] == [body["number"]]
+
+
+def test_the_api_refuses_a_wrong_application_and_saves_nothing(newborn):
+    chen = newborn["chen"]
+    payload = {"bundle": "newborn", "answers": {"shared": {"newborn_name": "陈小宝"}}, "materials": []}
+    headers = {**bearer(chen), "Idempotency-Key": "api-bad"}
+    refused = Client().post("/api/v1/bundles", payload, content_type="application/json", headers=headers)
+    assert refused.status_code == 400
+    assert BundleApplication.objects.count() == 0 and Case.objects.count() == 0
