@@ -226,3 +226,47 @@ def test_the_command_checks_and_imports(licence_types, tmp_path, capsys):
     assert Licence.objects.filter(imported=True).count() == 3
     with pytest.raises(CommandError, match="没有证照类型 XX"):
         call_command("licence_import", "XX", str(bad))
+
+
+def test_the_import_page_reports_then_imports_the_valid_rows_on_request(licence_types, approver):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tongban.licences.tests.wallet_fixtures import client_for
+
+    client, url = client_for(approver), reverse("licences-staff:import")
+    page = client.get(url).content.decode()
+    assert reverse("licences-staff:import_template", args=["JY"]) in page
+    template = client.get(reverse("licences-staff:import_template", args=["JY"]))
+    assert template.content.decode("utf-8-sig").strip() == ",".join(HEADER)
+    upload = SimpleUploadedFile("历史证照.csv", csv_bytes(good_rows() + bad_rows()), content_type="text/csv")
+    report = client.post(url, {"licence_type": licence_types["food"].pk, "file": upload})
+    text = report.content.decode()
+    assert report.status_code == 200 and "共 5 行：正确 3 行，有错误 2 行。" in text
+    assert "<td>6</td><td>证照编号</td><td>与第 2 行的证照编号重复</td>" in text
+    token = report.context["token"]
+    form = {"token": token, "licence_type": licence_types["food"].pk, "file_name": "历史证照.csv"}
+    refused = client.post(url, form)
+    assert refused.status_code == 400 and "未导入任何证照" in refused.content.decode()
+    assert Licence.objects.count() == 0
+    done = client.post(url, {**form, "valid_rows_only": "on"})
+    assert done.status_code == 200 and 'data-imported="3"' in done.content.decode()
+    assert Licence.objects.filter(imported=True).count() == 3
+    again = client.post(url, {**form, "valid_rows_only": "on"})  # the kept file is gone after the import
+    assert again.status_code == 400 and "导入文件已失效，请重新上传" in again.content.decode()
+    assert Licence.objects.count() == 3
+
+
+def test_the_import_page_offers_nothing_to_another_organisations_staff(licence_types, county):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tongban.licences.tests.wallet_fixtures import client_for
+
+    other = client_for(staff("approver_civil_page", (county["civil"], StaffRole.APPROVER)))
+    url = reverse("licences-staff:import")
+    assert "不能导入证照" in other.get(url).content.decode()
+    upload = SimpleUploadedFile("a.csv", csv_bytes(good_rows()), content_type="text/csv")
+    refused = other.post(url, {"licence_type": licence_types["food"].pk, "file": upload})
+    assert refused.status_code == 400 and Licence.objects.count() == 0
+    assert other.get(reverse("licences-staff:import_template", args=["JY"])).status_code == 404
