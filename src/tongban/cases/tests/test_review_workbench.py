@@ -433,3 +433,42 @@ def test_release_assign_and_reassign(food_item, applicants, crew, deciders):
     task.refresh_from_db()
     assert task.assignee == crew["amr_clerk"]
     assert head.get(url("case", case.number)).context["perms_review"]["is_head"] is True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parallel review (并联审批): each department sees its own step; the outline shows both as current
+
+
+def test_parallel_review_each_department_sees_its_own_step(county, crew, applicants):
+    from tongban.cases.tests.fixtures import publish_food_item
+
+    item = publish_food_item(
+        county["amr"],
+        crew["editor"],
+        crew["catreviewer"],
+        process="parallel",
+        process_departments={"协办部门": county["civil"].uscc},
+    )
+    case = accepted(item, applicants, crew)
+    lead = case.tasks.get(status=TaskStatus.OPEN, organisation=county["amr"])
+    joint = case.tasks.get(status=TaskStatus.OPEN, organisation=county["civil"])
+    amr, civil = signed_in(crew["amr_clerk"]), signed_in(crew["civil_clerk"])
+    assert [row.id for row in amr.get(url("worklist")).context["rows"]] == [lead.pk]
+    assert [row.id for row in civil.get(url("worklist")).context["rows"]] == [joint.pk]
+    page = civil.get(url("case", case.number))
+    assert page.status_code == 200
+    assert [panel.task.pk for panel in page.context["panels"]] == [joint.pk]
+    current = [step["name"] for step in page.context["position"] if step["state"] == "current"]
+    assert current == ["牵头部门审查", "协办部门审查"]
+    # The civil bureau gives its opinion; the join waits for the lead department.
+    prefix = f"task{joint.pk}-complete"
+    done = civil.post(
+        action_url(joint, "complete"),
+        {f"{prefix}-lock_version": joint.lock_version, f"{prefix}-outcome": "agree", f"{prefix}-opinion": "同意"},
+    )
+    assert done.status_code == 303
+    assert list(case.tasks.filter(status=TaskStatus.OPEN).values_list("pk", flat=True)) == [lead.pk]
+    # The civil clerk may still open the case (their finished step) but has nothing to act on.
+    after = civil.get(url("case", case.number))
+    assert after.status_code == 200 and after.context["panels"] == []
+    assert rows(civil.get(url("worklist"))) == []
