@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -122,16 +123,16 @@ def sync_tasks(
     task is no longer ready are cancelled. Returns the rows created."""
     today = today or steps.today()
     ready = {step.spiff_task_id: step for step in routing.ready_steps(workflow)}
-    open_rows = list(case.tasks.filter(status=TaskStatus.OPEN))
+    # One read for both: the open rows, and any row (open or not) already made for a ready task.
+    rows = list(case.tasks.filter(Q(status=TaskStatus.OPEN) | Q(spiff_task_id__in=list(ready))))
+    open_rows = [row for row in rows if row.status == TaskStatus.OPEN]
     now = timezone.now()
     for row in open_rows:
         if row.spiff_task_id not in ready:
             row.status, row.outcome, row.finished_at = TaskStatus.CANCELLED, TaskOutcome.CANCELLED, now
             row.lock_version += 1
             row.save(update_fields=["status", "outcome", "finished_at", "lock_version"])
-    known = {row.spiff_task_id for row in open_rows} | set(
-        case.tasks.filter(spiff_task_id__in=list(ready)).values_list("spiff_task_id", flat=True)
-    )
+    known = {row.spiff_task_id for row in rows}
     limits, escalations = _step_limits(definition), _escalation_days(definition)
     created = []
     for spiff_id, step in ready.items():
@@ -150,7 +151,7 @@ def sync_tasks(
                 spiff_task_id=spiff_id,
                 step_id=step.step_id,
                 step_name=step.step_name[:100],
-                organisation=lane_organisation(case, step.department),
+                organisation_id=_lane_organisation_id(case, step.department),
                 role=step.role or StaffRole.REVIEWER,
                 decides=step.decides,
                 created_at=now,
@@ -161,6 +162,13 @@ def sync_tasks(
         )
     ReviewTask.objects.bulk_create(created)
     return created
+
+
+def _lane_organisation_id(case: Case, department: str) -> int:
+    # The competent organisation's own lanes (most steps) need neither the case's organisation nor its version read.
+    if department in OWN_DEPARTMENT_WORDS:
+        return case.organisation_id
+    return lane_organisation(case, department).pk
 
 
 def _save_state(case: Case, definition: ProcessDefinition, workflow) -> None:
@@ -222,7 +230,10 @@ def _finish(row: ReviewTask, *, actor, outcome: str, opinion: str) -> None:
 def _lock_task(task: ReviewTask, expected_version: int | None) -> tuple[Case, ReviewTask]:
     """Lock the case, then the task (always in this order), and check the page's version of the task."""
     case = steps.lock(task.case)
-    task = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    if ReviewTask.organisation.is_cached(task) and task.organisation_id == locked.organisation_id:
+        locked.organisation = task.organisation  # never changes; saves reading it again for the role check
+    task = locked
     task.case = case
     if expected_version is not None and task.lock_version != expected_version:
         raise DomainError(CaseError.CONFLICT)
