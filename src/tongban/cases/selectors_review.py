@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from tongban.accounts.access import organisations_where
 from tongban.accounts.models import User
@@ -56,12 +56,12 @@ def _rows(tasks: QuerySet[ReviewTask]) -> QuerySet[ReviewTask]:
     return (
         tasks.select_related("case__version", "organisation", "assignee")
         .only(*ROW_FIELDS)
-        .order_by("due_on", "created_at", "pk")
+        .order_by(F("due_on").asc(nulls_last=True), "created_at", "pk")
     )
 
 
 def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = None) -> QuerySet[ReviewTask]:
-    """One of the user's worklists of open tasks, soonest due first (tasks with no due date last on PostgreSQL).
+    """One of the user's worklists of open tasks, soonest due first (tasks with no due date last).
 
     to_review: steps that give an opinion; to_approve: deciding steps; special: the case is in a special procedure;
     due_soon: due between today and the warning horizon; overdue: due before today; mine: claimed by the user.
