@@ -224,13 +224,15 @@ class PdfReport:
     covers_whole_file: bool = False
     platform_certificate: bool = False
     trusted: bool = False
+    certificate_revoked: bool = False  # the platform revoked the signing certificate (e.g. its key was exposed)
     signer: str = ""
     licence: Licence | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
-        return self.intact and self.covers_whole_file and self.platform_certificate and self.licence is not None
+        platform = self.platform_certificate and not self.certificate_revoked
+        return self.intact and self.covers_whole_file and platform and self.licence is not None
 
 
 def _pdf_trust_roots() -> list[asn1_x509.Certificate]:
@@ -240,9 +242,14 @@ def _pdf_trust_roots() -> list[asn1_x509.Certificate]:
     return [asn1_x509.Certificate.load(bytes(der)) for der in ders]
 
 
-def _platform_pdf_certificate(certificate: asn1_x509.Certificate) -> bool:
+def _platform_pdf_certificate_status(certificate: asn1_x509.Certificate) -> str | None:
+    """The platform's record of a PDF-signing certificate: its status, or None when the platform did not issue it."""
     fingerprint = crypto.sm3_hex(certificate.dump())
-    return Certificate.objects.filter(sm3_fingerprint=fingerprint, purpose=CertificatePurpose.PDF).exists()
+    return (
+        Certificate.objects.filter(sm3_fingerprint=fingerprint, purpose=CertificatePurpose.PDF)
+        .values_list("status", flat=True)
+        .first()
+    )
 
 
 def pdf_report(blob: bytes) -> PdfReport:
@@ -268,11 +275,13 @@ def pdf_report(blob: bytes) -> PdfReport:
         status = outside_event_loop(lambda: validate_pdf_signature(signatures[-1], context))
     except Exception:  # pyHanko raises many kinds on crafted input; any of them means "not a valid signature"
         return PdfReport(signed=True, licence=licence, problems=["signature"])
+    certificate_status = _platform_pdf_certificate_status(status.signing_cert)
     report = PdfReport(
         signed=True,
         intact=bool(status.intact and status.valid),
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-        platform_certificate=_platform_pdf_certificate(status.signing_cert),
+        platform_certificate=certificate_status is not None,
+        certificate_revoked=certificate_status == CredentialStatus.REVOKED,
         trusted=bool(status.trusted),
         signer=status.signing_cert.subject.human_friendly,
         licence=licence,
@@ -281,6 +290,7 @@ def pdf_report(blob: bytes) -> PdfReport:
         "signature": report.intact,
         "coverage": report.covers_whole_file,
         "certificate": report.platform_certificate and report.trusted,
+        "certificate_revoked": not report.certificate_revoked,
         "not_in_library": licence is not None,
     }
     report.problems = [name for name, ok in checks.items() if not ok]
