@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -368,6 +368,16 @@ def detail(request, public_id: uuid.UUID):
 # Staff
 
 
+def _staff_case_url(case) -> str:
+    """The pre-review page while the child awaits acceptance; the review workbench once accepted."""
+    if case.status in bundles.WAITING_STATUSES:
+        return reverse("cases-workbench:case", args=[case.number])
+    try:
+        return reverse("cases-review:case", args=[case.number])
+    except NoReverseMatch:
+        return reverse("cases-workbench:case", args=[case.number])
+
+
 @staff_page
 @require_http_methods(["GET"])
 def workbench_list(request):
@@ -382,7 +392,7 @@ def workbench_list(request):
                 {
                     "case": child,
                     "own": child.organisation_id in own,
-                    "url": reverse("cases-workbench:case", args=[child.number]) if child.organisation_id in own else "",
+                    "url": _staff_case_url(child) if child.organisation_id in own else "",
                 }
                 for child in application.cases.all()
             ],

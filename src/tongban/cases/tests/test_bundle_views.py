@@ -131,6 +131,9 @@ def test_the_staff_list_is_scoped_and_its_statements_constant(newborn, django_as
     assert f"/workbench/cases/{police_case.number}/" in response.content.decode()
     health_case = children(first)["出生医学证明签发"]
     assert f"/workbench/cases/{health_case.number}/" not in response.content.decode()
+    services.case_accept(actor=police_worker, case=police_case, expected_version=None)
+    accepted = client.get("/workbench/bundles/").content.decode()
+    assert f"/workbench/review/cases/{police_case.number}/" in accepted  # once accepted, the review workbench
 
     stranger = staff("bundle_stranger", (Organisation.objects.get(name="桐庐县民政局"), StaffRole.REVIEWER))
     body = staff_client(stranger).get("/workbench/bundles/").content.decode()
