@@ -137,7 +137,9 @@ def test_detail_shows_the_timeline_deadlines_and_documents(client, food_item, ap
     assert case.promised_due.isoformat() in html and case.statutory_due.isoformat() in html
     for document in detail.documents:
         assert f"/cases/mine/{case.public_id}/documents/{document.pk}/" in html
-    assert "撤回申请" not in html  # accepted: too late to withdraw
+    # accepted: too late to withdraw the application (撤件); it may still be retracted before the decision (撤回, 14)
+    assert f"/cases/mine/{case.public_id}/withdraw/" not in html
+    assert f"/cases/mine/{case.public_id}/retract/" in html
 
 
 def test_private_timeline_events_stay_hidden(client, food_item, applicants):
