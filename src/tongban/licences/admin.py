@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.admin import AuditedAdmin, ReadOnlyAdmin
 from tongban.core.pii import mask_id_number
-from tongban.licences.models import Certificate, Licence, LicenceType, Seal, SigningKey
+from tongban.licences.models import Certificate, Licence, LicenceShare, LicenceType, LicenceView, Seal, SigningKey
 
 
 @admin.register(SigningKey)
@@ -118,3 +118,35 @@ class LicenceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("持证主体证件号码"))
     def holder_id_masked(self, obj: Licence) -> str:
         return mask_id_number(obj.holder_id_number)
+
+
+@admin.register(LicenceShare)
+class LicenceShareAdmin(ReadOnlyAdmin):
+    """Grants are the holder's to make and revoke (我的证照); here they are only read (the token digest stays out)."""
+
+    list_display = ["licence", "kind", "organisation", "purpose", "expires_at", "revoked_at", "view_count"]
+    list_filter = ["kind", "revoked_at"]
+    list_select_related = ["licence__licence_type", "organisation"]
+    fields = [
+        "licence",
+        "kind",
+        "organisation",
+        "purpose",
+        "granted_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+        "view_count",
+        "last_viewed_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(LicenceView)
+class LicenceViewAdmin(ReadOnlyAdmin):
+    list_display = ["share", "viewer", "part", "ip", "viewed_at"]
+    list_filter = ["part"]
+    list_select_related = ["share", "viewer"]
+    fields = ["share", "viewer", "part", "ip", "viewed_at"]
+    readonly_fields = fields

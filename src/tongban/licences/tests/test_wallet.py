@@ -222,3 +222,22 @@ def test_an_agent_in_scope_may_read_but_not_grant(matrix, applicants):
     assert "只有持证人本人或企业的法定代表人可以授权他人查看证照" in refused.content.decode()
     assert client.post(reverse("licences:share_revoke", args=[licence.identifier, share.public_id])).status_code == 403
     assert _state() == before
+
+
+def test_the_admin_reads_grants_and_views_but_changes_nothing(applicants, issue, django_user_model):
+    from django.test import Client
+
+    licence = issue(applicants["li"], render=False)
+    grant = wallet.share_grant(actor=applicants["li"], licence=licence, kind="link", purpose="银行开户", days=5)
+    admin = django_user_model.objects.create_superuser("root", password="x", kind="staff")
+    client = Client()
+    client.force_login(admin)
+    session = client.session
+    session["second_factor_verified"] = True
+    session.save()
+    listing = client.get(reverse("admin:licences_licenceshare_changelist"))
+    assert listing.status_code == 200 and "银行开户" in listing.content.decode()
+    page = client.get(reverse("admin:licences_licenceshare_change", args=[grant.share.pk])).content.decode()
+    assert grant.share.token_hash not in page
+    assert client.get(reverse("admin:licences_licenceview_changelist")).status_code == 200
+    assert client.get(reverse("admin:licences_licenceshare_add")).status_code == 403
