@@ -5,9 +5,10 @@ Data: `manage.py cases_generate` then `manage.py review_generate` (cases/bench_r
 with their process state and open tasks). The preparations run like the cases ones (`python -m bench.scenarios_review
 prepare <name> --clients N --out FILE`, started by the runner in the server's environment):
 
-- the reviewers are bench accounts `bench_r01…` holding 审查人员 (reviewer) at the organisation with the largest pool
-  of open review steps (made on first use, signed in through the platform's session_start, second factor marked);
-- `review-complete` gives every client its own supply of open, unclaimed, non-deciding review steps of that pool
+- the worklist reader is `bench_rw01`, 审查人员 (reviewer) at the organisation with the largest pool of open review
+  steps; the completing clients are `bench_r01…`, reviewers at every organisation with open review steps (made on
+  first use, signed in through the platform's session_start, the second factor marked as the dynamic-code step does);
+- `review-complete` gives every client its own supply of open, unclaimed, non-deciding review steps
   (BENCH_REVIEW_TASKS_PER_CLIENT, default 600: more than a 22-second run at 400 req/s uses), each request completing
   the next one with 同意 and its lock_version, so no two requests touch the same task or case; one more task is
   completed in-process as the check. A client that runs out starts its list again and those requests fail (409),
@@ -27,7 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-REVIEWER_PREFIX = "bench_r"
+REVIEWER_PREFIX = "bench_r"  # the completing clients: 审查人员 at every organisation with open review steps
+WORKLIST_REVIEWER_PREFIX = "bench_rw"  # the worklist reader: 审查人员 at the largest pool only
 TASKS_PER_CLIENT = int(os.environ.get("BENCH_REVIEW_TASKS_PER_CLIENT", "600"))
 WORKLIST_PAGE = "/workbench/review/?list=to_review"
 WORKLIST_API = "/api/v1/review/tasks?list=to_review"
@@ -81,8 +83,8 @@ def largest_pool() -> tuple[int, str] | None:
     return (row["organisation_id"], StaffRole.REVIEWER) if row else None
 
 
-def ensure_reviewers(count: int, organisation_id: int, role: str) -> list:
-    """bench_r01… holding `role` at the organisation (made once, reused)."""
+def ensure_reviewers(count: int, organisation_ids: list[int], role: str, prefix: str = REVIEWER_PREFIX) -> list:
+    """<prefix>01… holding `role` at each of the organisations (made once, reused)."""
     from django.contrib.auth.hashers import make_password
 
     from tongban.accounts.models import StaffAssignment, User, UserKind
@@ -90,16 +92,31 @@ def ensure_reviewers(count: int, organisation_id: int, role: str) -> list:
     people = []
     for number in range(1, count + 1):
         user, _created = User.objects.get_or_create(
-            username=f"{REVIEWER_PREFIX}{number:02d}",
+            username=f"{prefix}{number:02d}",
             defaults={
                 "kind": UserKind.STAFF,
                 "display_name": f"压测审查员{number:02d}",
                 "password": make_password(None),
             },
         )
-        StaffAssignment.objects.get_or_create(user=user, organisation_id=organisation_id, role=role)
+        for organisation_id in organisation_ids:
+            StaffAssignment.objects.get_or_create(user=user, organisation_id=organisation_id, role=role)
         people.append(user)
     return people
+
+
+def pool_organisations() -> list[int]:
+    """Every organisation with open review (non-deciding) steps of the reviewer role."""
+    from tongban.accounts.models import StaffRole
+    from tongban.cases.models import ReviewTask, TaskStatus
+
+    return sorted(
+        set(
+            ReviewTask.objects.filter(status=TaskStatus.OPEN, decides=False, role=StaffRole.REVIEWER).values_list(
+                "organisation_id", flat=True
+            )
+        )
+    )
 
 
 def _no_data() -> dict:
@@ -112,12 +129,15 @@ def _prepare_worklist(path: str) -> dict:
     pool = largest_pool()
     if pool is None:
         return _no_data()
-    [reviewer] = ensure_reviewers(1, *pool)
+    organisation_id, role = pool
+    [reviewer] = ensure_reviewers(1, [organisation_id], role, prefix=WORKLIST_REVIEWER_PREFIX)
     return {"requests": [_get(path, _session_headers(reviewer))]}
 
 
-def supply(organisation_id: int, role: str, count: int) -> list[tuple[int, int]]:
-    """(task id, lock_version) of `count` open, unclaimed review steps of the pool whose case may be worked on."""
+def supply(organisation_ids: list[int], count: int) -> list[tuple[int, int]]:
+    """(task id, lock_version) of `count` open, unclaimed review steps of the organisations' reviewers whose case
+    may be worked on."""
+    from tongban.accounts.models import StaffRole
     from tongban.cases.models import ReviewTask, TaskStatus
     from tongban.cases.review import REVIEW_STATUSES
 
@@ -125,8 +145,8 @@ def supply(organisation_id: int, role: str, count: int) -> list[tuple[int, int]]
         ReviewTask.objects.filter(
             status=TaskStatus.OPEN,
             decides=False,
-            organisation_id=organisation_id,
-            role=role,
+            organisation_id__in=organisation_ids,
+            role=StaffRole.REVIEWER,
             assignee__isnull=True,
             case__status__in=REVIEW_STATUSES,
         )
@@ -142,12 +162,13 @@ def _complete_step(task_id: int, version: int) -> dict:
 
 def _prepare_complete(clients: int) -> dict:
     from bench.scenarios_cases import _check, _session_headers
+    from tongban.accounts.models import StaffRole
 
-    pool = largest_pool()
-    if pool is None:
+    organisations = pool_organisations()
+    if not organisations:
         return _no_data()
-    reviewers = ensure_reviewers(clients, *pool)
-    tasks = supply(*pool, count=clients * TASKS_PER_CLIENT + 1)
+    reviewers = ensure_reviewers(clients, organisations, StaffRole.REVIEWER)
+    tasks = supply(organisations, count=clients * TASKS_PER_CLIENT + 1)
     if len(tasks) < clients * TASKS_PER_CLIENT + 1:
         return {"skip": f"待办审查任务不足 {clients * TASKS_PER_CLIENT + 1} 个：请运行 review_generate 增加办理中办件"}
     check_task, tasks = tasks[0], tasks[1:]

@@ -391,7 +391,18 @@ def generate(
             created += len(state_rows)
         elapsed = time.monotonic() - started
         say(f"  {created} / {len(ids)} 件（{elapsed:.0f} 秒，{created / max(elapsed, 0.001):.0f} 件/秒）")
+    _analyse()
     return created
+
+
+def _analyse() -> None:
+    """Fresh planner statistics and visibility map for the tables just filled (PostgreSQL): COPY leaves none, and
+    until autovacuum comes by the worklists' plans are guessed from an empty task table (seconds, not milliseconds)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model in (ReviewTask, WorkflowState, Case, CaseEvent):
+            cursor.execute(f"VACUUM (ANALYZE) {model._meta.db_table}")
 
 
 def open_task_summary() -> dict:

@@ -123,8 +123,8 @@ def test_the_complete_preparation_gives_each_client_its_own_tasks_and_its_check_
     ids = [int(step["path"].split("/")[-2]) for request in prepared["requests"] for step in request["sequence"]]
     assert len(ids) == len(set(ids)) == 6
     tasks = ReviewTask.objects.filter(pk__in=ids)
-    assert {(t.status, t.decides, t.assignee_id, t.organisation_id) for t in tasks} == {
-        (TaskStatus.OPEN, False, None, generated.organisation_id)
+    assert {(t.status, t.decides, t.assignee_id, t.role) for t in tasks} == {
+        (TaskStatus.OPEN, False, None, StaffRole.REVIEWER)
     }
     done = ReviewTask.objects.filter(status=TaskStatus.DONE, handler__username__startswith="bench_r")
     assert done.count() == done_before + 1 and done.get().outcome == TaskOutcome.AGREE
