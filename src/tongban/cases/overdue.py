@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +39,7 @@ from tongban.core import audit
 from tongban.core.models import Organisation
 from tongban.notifications.services import notify
 
-BATCH = 5000
+BATCH = 10000
 # How many tasks a message lists by name; the rest are counted.
 LISTED = 10
 # The cases whose clock runs; 9 (特别程序) is paused and never flagged for it.
@@ -61,9 +61,6 @@ class TaskRow:
     due_on: dt.date | None
 
 
-COLUMNS = ("pk", "case__number", "organisation_id", "role", "assignee_id", "step_name", "due_on")
-
-
 @dataclass
 class ScanResult:
     """What one scan did (for the job's log)."""
@@ -79,21 +76,33 @@ class ScanResult:
 # Stamping
 
 
-def _stamp(ids: list[int], condition: Q, stamp: str) -> list[TaskRow]:
-    """Stamp `stamp` (now) on the open, unstamped tasks among `ids` that meet `condition`; return those stamped by
-    this call. Call inside a transaction."""
-    unstamped = Q(status=TaskStatus.OPEN, **{f"{stamp}__isnull": True}) & condition
-    locked = list(
-        ReviewTask.objects.filter(unstamped, pk__in=ids)
-        .select_for_update(skip_locked=True)
-        .values_list("pk", flat=True)
+def _stamp(low: int, high: int, condition: Q, stamp: str) -> list[TaskRow]:
+    """Stamp `stamp` (now) on the open, unstamped tasks with low <= pk <= high that meet `condition`; return exactly
+    the rows this call stamped. Call inside a transaction.
+
+    One statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …, so rows another worker holds
+    are skipped, not waited for, and the returned rows are this call's own (no second read that could pick up a
+    neighbour's stamp). A primary-key range rather than a list of ids keeps the statement small whatever the batch.
+    """
+    task_table, case_table = ReviewTask._meta.db_table, Case._meta.db_table
+    candidates = ReviewTask.objects.filter(
+        condition, Q(status=TaskStatus.OPEN, pk__gte=low, pk__lte=high, **{f"{stamp}__isnull": True})
+    ).values("pk")
+    if connection.features.has_select_for_update_skip_locked:
+        candidates = candidates.select_for_update(skip_locked=True)
+    inner, params = candidates.query.sql_with_params()
+    column = ReviewTask._meta.get_field(stamp).column
+    sql = (
+        f"UPDATE {task_table} SET {column} = %s WHERE id IN ({inner}) "  # noqa: S608 (names from the models)
+        f"RETURNING id, (SELECT number FROM {case_table} WHERE {case_table}.id = {task_table}.case_id), "
+        "organisation_id, role, assignee_id, step_name, due_on"
     )
-    if not locked:
-        return []
-    now = timezone.now()
-    ReviewTask.objects.filter(unstamped, pk__in=locked).update(**{stamp: now})
-    stamped = ReviewTask.objects.filter(pk__in=locked, **{stamp: now}).order_by("due_on", "pk").values_list(*COLUMNS)
-    return [TaskRow(*row) for row in stamped]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), *params])
+        rows = cursor.fetchall()
+    date_field = ReviewTask._meta.get_field("due_on")
+    converted = [TaskRow(*row[:6], date_field.to_python(row[6]) if row[6] is not None else None) for row in rows]
+    return sorted(converted, key=lambda row: (row.due_on or dt.date.max, row.pk))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -162,10 +171,11 @@ def _send(holders: Holders, tasks_by_person: dict[int, list[TaskRow]], topic: st
 
 
 @transaction.atomic
-def mark_overdue_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
-    """Mark the overdue tasks among `ids` and tell their handlers, heads and supervisors; returns (tasks marked,
-    messages sent). Tasks another call already marked (or is marking) are left alone and not announced again."""
-    rows = _stamp(ids, Q(due_on__lt=today), "overdue_at")
+def mark_overdue_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
+    """Mark the overdue tasks with low <= pk <= high and tell their handlers, heads and supervisors; returns
+    (tasks marked, messages sent). Tasks another call already marked (or is marking) are left alone and not
+    announced again."""
+    rows = _stamp(low, high, Q(due_on__lt=today), "overdue_at")
     if not rows:
         return 0, 0
     organisations = {row.organisation_id for row in rows}
@@ -196,10 +206,10 @@ def mark_overdue_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
 
 
 @transaction.atomic
-def escalate_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
-    """Escalate the tasks among `ids` whose timer fired to their organisation's heads (转机构负责人督办); returns
-    (tasks escalated, messages sent)."""
-    rows = _stamp(ids, Q(escalate_on__lte=today), "escalated_at")
+def escalate_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
+    """Escalate the tasks with low <= pk <= high whose timer fired to their organisation's heads (转机构负责人督办);
+    returns (tasks escalated, messages sent)."""
+    rows = _stamp(low, high, Q(escalate_on__lte=today), "escalated_at")
     if not rows:
         return 0, 0
     holders = Holders({row.organisation_id for row in rows}, {StaffRole.HEAD})
@@ -230,18 +240,18 @@ def escalate_batch(ids: list[int], *, today: dt.date) -> tuple[int, int]:
 
 
 def _pages(condition: Q, stamp: str):
-    """Ids of open, unstamped tasks meeting `condition`, BATCH at a time in primary-key order."""
-    last = 0
+    """(low, high) primary-key ranges covering the open, unstamped tasks meeting `condition`, BATCH tasks each."""
+    low = 0
     while True:
         ids = list(
-            ReviewTask.objects.filter(condition, status=TaskStatus.OPEN, pk__gt=last, **{f"{stamp}__isnull": True})
+            ReviewTask.objects.filter(condition, status=TaskStatus.OPEN, pk__gt=low, **{f"{stamp}__isnull": True})
             .order_by("pk")
             .values_list("pk", flat=True)[:BATCH]
         )
         if not ids:
             return
-        yield ids
-        last = ids[-1]
+        yield ids[0], ids[-1]
+        low = ids[-1]
 
 
 def flag_cases(today: dt.date) -> int:
@@ -255,13 +265,13 @@ def scan(today: dt.date | None = None) -> ScanResult:
     """One run of the overdue scan and timer escalation (see the module docstring)."""
     today = today or steps.today()
     result = ScanResult()
-    for ids in _pages(Q(due_on__lt=today), "overdue_at"):
-        marked, sent = mark_overdue_batch(ids, today=today)
+    for low, high in _pages(Q(due_on__lt=today), "overdue_at"):
+        marked, sent = mark_overdue_batch(low, high, today=today)
         result.overdue += marked
         result.messages += sent
-        result.batches.append(len(ids))
-    for ids in _pages(Q(escalate_on__lte=today), "escalated_at"):
-        escalated, sent = escalate_batch(ids, today=today)
+        result.batches.append(marked)
+    for low, high in _pages(Q(escalate_on__lte=today), "escalated_at"):
+        escalated, sent = escalate_batch(low, high, today=today)
         result.escalated += escalated
         result.messages += sent
     with transaction.atomic():
