@@ -225,6 +225,9 @@ def case_revoke(request, number: str):
     case = access.access_case_for_reviewer(request.user, number)
     if not decisions.may_revoke(request.user, case):
         raise DomainError(CaseError.REVOKE_NOT_ALLOWED)
+    if case.status not in decisions.GRANTED_STATUSES:
+        messages.error(request, CaseError.NOT_REVOCABLE.message)
+        return _redirect(case_url(case))
     form = RevokeForm(request.POST or None, initial={"lock_version": case.lock_version}, prefix="revoke")
     error, status = None, 200
     if request.method == "POST":

@@ -142,6 +142,9 @@ def test_revoke_asks_for_confirmation_with_reasons(granted, crew, deciders, appl
     )
     assert done.status_code == 303
     assert Case.objects.get(pk=granted.pk).status == CaseStatus.REVOKED
+    again = approver.get(decision_url("revoke", granted), follow=True)
+    assert "只有已准予许可的办件可以撤销" in text(again)
+    assert CaseDocument.objects.filter(case=granted, kind=DocumentKind.REVOCATION).count() == 1
     # a reviewer of the organisation sees the case but may not revoke
     refused = staff_client(crew["amr_clerk"]).get(decision_url("revoke", granted))
     assert refused.status_code == 403
