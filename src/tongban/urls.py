@@ -32,6 +32,8 @@ urlpatterns = [
     path("workbench/review/", include("tongban.cases.urls_review")),  # review and decision (views_review.py)
     # delivery and revocation on a decided case (views_decision.py)
     path("workbench/review/cases/<str:number>/decision/", include("tongban.cases.urls_decision")),
+    # special procedures (特别程序) and extensions (延期) of a case under review (views_time.py)
+    path("workbench/review/cases/<str:number>/time/", include("tongban.cases.urls_time")),
     path("messages/", include("tongban.notifications.urls")),  # 我的消息 (notifications/views.py)
     path("licences/", include("tongban.licences.urls")),  # 证照核验 (licences/views.py)
     path("workbench/licences/", include("tongban.licences.urls_staff")),  # 证照管理: 变更、撤销、导入 (views_staff.py)
