@@ -148,7 +148,7 @@ def licence_change(*, actor, licence: Licence, fields: dict, reason: str, holder
         changes["holder_name"] = [old.holder_name, holder.name]
     old.status, old.superseded_at = LicenceStatus.SUPERSEDED, timezone.now()
     old.save(update_fields=["status", "superseded_at"])
-    return services.licence_store(
+    new = services.licence_store(
         new,
         seal,
         actor=actor,
@@ -156,8 +156,27 @@ def licence_change(*, actor, licence: Licence, fields: dict, reason: str, holder
         before={"identifier": old.identifier, "status": LicenceStatus.VALID},
         after={"replaces": old.identifier, "reason": new.change_reason, "changes": changes},
     )
+    name = new.licence_type.name
+    _tell_holder(
+        new,
+        topic="licences.change",
+        title=_("证照已变更：%(name)s") % {"name": name},
+        body=_("您的“%(name)s”已由%(issuer)s变更，新版本已放入“我的证照”，原版本不再有效。")
+        % {"name": name, "issuer": new.issuer.name},
+    )
+    return new
 
 
+def _tell_holder(licence: Licence, *, topic: str, title: str, body: str) -> None:
+    """A site message (and text) to the holder's account, when the licence has one (imported ones may not yet)."""
+    from tongban.licences.wallet import wallet_detail_url
+    from tongban.notifications.services import notify
+
+    if licence.holder_id is not None:
+        notify(recipients=[licence.holder], topic=topic, title=title, body=body, link=wallet_detail_url(licence))
+
+
+@transaction.atomic
 def licence_withdraw(*, actor, licence: Licence, kind: str, reason: str) -> Licence:
     """撤销 or 注销 by the issuer with a reason (the kind leads the recorded reason); verification shows it at once."""
     if kind not in REVOCATION_KINDS:
@@ -168,4 +187,13 @@ def licence_withdraw(*, actor, licence: Licence, kind: str, reason: str) -> Lice
     if not reason:
         raise DomainError(LicenceError.REASON_REQUIRED)
     recorded = _("%(kind)s：%(reason)s") % {"kind": REVOCATION_KINDS[kind], "reason": reason}
-    return services.licence_revoke(actor=actor, licence=licence, reason=recorded)
+    revoked = services.licence_revoke(actor=actor, licence=licence, reason=recorded)
+    name = revoked.licence_type.name
+    _tell_holder(
+        revoked,
+        topic="licences.revoke",
+        title=_("证照已%(kind)s：%(name)s") % {"kind": REVOCATION_KINDS[kind], "name": name},
+        body=_("您的“%(name)s”已被%(issuer)s%(kind)s，原因：%(reason)s。如有异议，可依法申请行政复议或提起行政诉讼。")
+        % {"name": name, "issuer": revoked.issuer.name, "kind": REVOCATION_KINDS[kind], "reason": reason[:100]},
+    )
+    return revoked

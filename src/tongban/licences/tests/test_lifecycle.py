@@ -240,3 +240,21 @@ def test_changing_on_the_page_issues_the_new_version(issue, applicants, approver
     assert new.fields == NEW_FIELDS and new.change_reason == "经营场所迁移"
     detail = staff_client.get(done["Location"]).content.decode()
     assert licence.identifier in detail and new.identifier in detail  # the versions
+
+
+def test_the_holder_is_told_of_a_change_and_a_revocation(issue, applicants, approvers):
+    from tongban.notifications.models import Message
+
+    old = issue(applicants["li"])
+    new = lifecycle.licence_change(actor=approvers["amr"], licence=old, fields=dict(NEW_FIELDS), reason="地址变更")
+    lifecycle.licence_withdraw(actor=approvers["amr"], licence=new, kind="revoke", reason="以欺骗手段取得许可")
+    messages = list(Message.objects.filter(recipient=applicants["li"]).order_by("pk").values_list("topic", "title"))
+    assert messages[-2:] == [
+        ("licences.change", "证照已变更：食品经营许可证"),
+        ("licences.revoke", "证照已撤销：食品经营许可证"),
+    ]
+    body = Message.objects.get(topic="licences.revoke").body
+    assert body == (
+        "您的“食品经营许可证”已被桐庐县市场监督管理局撤销，原因：以欺骗手段取得许可。"
+        "如有异议，可依法申请行政复议或提起行政诉讼。"
+    )
