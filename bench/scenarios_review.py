@@ -238,6 +238,10 @@ def time_overdue_scan(*, reset: bool) -> dict:
         "flagged_cases": result.flagged_cases,
         "batches": len(result.batches),
         "sql_statements": len(queries),
+        "slowest": [
+            f"{float(query['time']):.2f} s {query['sql'][:160]}"
+            for query in sorted(queries.captured_queries, key=lambda query: -float(query["time"]))[:5]
+        ],
         "seconds": round(elapsed, 2),
         "load_average": os.getloadavg()[0],
     }
