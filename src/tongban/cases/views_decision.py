@@ -133,6 +133,8 @@ def panel_context(case: Case, user) -> dict:
         "may_record": may_deliver and result.delivery is not None,
         "may_revoke": case.status in decisions.GRANTED_STATUSES and decisions.may_revoke(user, case),
         "licence_url": reverse("licences:verify", args=[licence.identifier]) if licence else "",
+        # A result-window clerk records the pick-up without seeing the case in review (nor its files).
+        "may_open": access.may_see_case_in_review(user, case),
     }
 
 

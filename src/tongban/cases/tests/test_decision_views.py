@@ -89,7 +89,11 @@ def test_arrange_then_record_delivery_through_the_panel(granted, windows, crew, 
     assert Delivery.objects.get(case=granted).window == windows["county"]
     # the county hall's window clerk, who does not review the case, records the pick-up from the decision page
     hall = staff_client(crew["hall_clerk"])
-    assert hall.get(decision_url("page", granted)).status_code == 200
+    hall_page = hall.get(decision_url("page", granted))
+    assert hall_page.status_code == 200 and "准予许可决定书" in text(hall_page)
+    assert reverse("cases-review:document", args=[granted.number, granted.documents.get(kind="grant").pk]) not in text(
+        hall_page
+    )
     granted.refresh_from_db()
     response = hall.post(
         decision_url("record", granted), {"record-lock_version": granted.lock_version, "record-recipient": "李建国"}
