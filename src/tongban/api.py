@@ -7,6 +7,7 @@ from tongban.cases.api import router as cases_router
 from tongban.cases.api_bundles import router as bundles_router
 from tongban.cases.api_decision import router as decisions_router
 from tongban.cases.api_review import router as review_router
+from tongban.cases.api_time import router as time_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
 from tongban.core.errors import install_error_handlers
@@ -30,5 +31,6 @@ api.add_router("/cases", cases_router)
 api.add_router("/bundles", bundles_router)  # 一件事 (cases/api_bundles.py)
 api.add_router("/decisions", decisions_router)  # delivery, 撤销, 撤回 (cases/api_decision.py)
 api.add_router("/review", review_router)
+api.add_router("/review/time", time_router)  # 特别程序、延期 (cases/api_time.py)
 api.add_router("/licences/", licences_router)
 api.add_router("/wallet/", wallet_router)  # 我的证照 and 用证授权 (licences/api_wallet.py)

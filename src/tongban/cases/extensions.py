@@ -16,6 +16,8 @@ database enforces it).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -258,3 +260,41 @@ def access_extension(user: User, case: Case, extension_id: int) -> Extension:
     if extension is None:
         raise DomainError(CaseError.EXTENSION_NOT_FOUND)
     return extension
+
+
+@dataclass
+class TimeState:
+    """A case's special procedures and extensions, and what `user` may do about them now (the page and the API
+    offer the same actions; the services check again under lock)."""
+
+    procedures: list
+    extensions: list[Extension]
+    pending: Extension | None
+    limit: int
+    may_start: bool
+    may_end: bool
+    may_request: bool
+    may_decide: bool
+
+    @property
+    def running(self):
+        return next((procedure for procedure in self.procedures if procedure.ended_at is None), None)
+
+
+def time_state(user: User, case: Case) -> TimeState:
+    procedures = special.special_procedures_of(case)
+    history = list(case.extensions.select_related("requested_by", "decided_by"))
+    pending = next((extension for extension in history if extension.status == ExtensionStatus.PENDING), None)
+    open_case = case.status in EXTENDABLE_STATUSES
+    limit = maximum_days(case) if open_case else 0
+    manages = special.may_manage_time(user, case)
+    return TimeState(
+        procedures=procedures,
+        extensions=history,
+        pending=pending,
+        limit=limit,
+        may_start=manages and case.status in special.STARTABLE_STATUSES,
+        may_end=manages and case.status == CaseStatus.SPECIAL_PROCEDURE,
+        may_request=manages and open_case and pending is None and limit > case.extended_days,
+        may_decide=pending is not None and open_case and may_decide(user, case),
+    )

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from tongban.accounts.views_staff import staff_page
-from tongban.cases import access, extensions, special, steps
-from tongban.cases.models import Case, CaseStatus, SpecialProcedureKind
+from tongban.cases import access, extensions, special
+from tongban.cases.models import Case, SpecialProcedureKind
 from tongban.core.errors import DomainError
 
 TEMPLATES = "cases/review/"
@@ -132,28 +132,22 @@ def panel_context(case: Case, user, bound: dict | None = None) -> dict:
     """What the time panel shows this user on this case: the special procedures with their paused days, the
     extensions, the limit left, and the forms the user may use (unbound unless `bound` carries a submitted one)."""
     bound = bound or {}
-    procedures = special.special_procedures_of(case)
-    history = list(case.extensions.select_related("requested_by", "decided_by"))
-    pending = next((extension for extension in history if extension.status == "pending"), None)
-    may_manage = special.may_manage_time(user, case)
-    open_case = case.status in extensions.EXTENDABLE_STATUSES
-    limit = extensions.maximum_days(case) if open_case else 0
+    state = extensions.time_state(user, case)
     initial = {"lock_version": case.lock_version}
     forms_ = {name: bound.get(name) or FORMS[name](initial=initial, prefix=name) for name in FORM_NAMES}
     return {
-        "procedures": procedures,
-        "running": next((procedure for procedure in procedures if procedure.ended_at is None), None),
-        "extensions": history,
-        "pending": pending,
-        "limit": limit,
+        "procedures": state.procedures,
+        "running": state.running,
+        "extensions": state.extensions,
+        "pending": state.pending,
+        "limit": state.limit,
         "used": case.extended_days,
-        "left": max(limit - case.extended_days, 0),
-        "may_start": may_manage and case.status in special.STARTABLE_STATUSES,
-        "may_end": may_manage and case.status == CaseStatus.SPECIAL_PROCEDURE,
-        "may_request": may_manage and open_case and pending is None and limit > case.extended_days,
-        "may_decide": pending is not None and open_case and extensions.may_decide(user, case),
+        "left": max(state.limit - case.extended_days, 0),
+        "may_start": state.may_start,
+        "may_end": state.may_end,
+        "may_request": state.may_request,
+        "may_decide": state.may_decide,
         "forms": forms_,
-        "today": steps.today(),
     }
 
 

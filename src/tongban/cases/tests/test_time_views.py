@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tongban.accounts.models import StaffRole
@@ -161,3 +162,76 @@ def test_over_the_limit_is_refused_on_the_page(case, crew):
 
 def test_pages_take_only_post_for_actions(case, crew):
     assert signed_in(crew["amr_clerk"]).get(url("special_start", case)).status_code == 405
+
+
+# --- the API ----------------------------------------------------------------------------------------------------
+
+API = "/api/v1/review/time"
+
+
+def api_post(client, path: str, body: dict):
+    return client.post(f"{API}{path}", body, content_type="application/json")
+
+
+def test_api_start_and_end_a_special_procedure(case, crew):
+    clerk = signed_in(crew["amr_clerk"])
+    state_now = clerk.get(f"{API}/{case.number}").json()
+    assert (state_now["status"], state_now["extension_limit"], state_now["special_procedures"]) == (3, 10, [])
+    assert state_now["actions"] == ["start_special", "request_extension"]
+    expected_end = calendar.add_working_days(dt.date.today(), 5).date.isoformat()
+    body = {"kind": "testing", "reason": "送检", "legal_basis": LEGAL_BASIS, "expected_end": expected_end}
+    response = api_post(clerk, f"/{case.number}/special", body | {"expected_version": state_now["lock_version"]})
+    assert response.status_code == 200
+    started = response.json()
+    assert (started["status"], started["status_name"], started["actions"]) == (
+        9,
+        "特别程序中",
+        ["end_special", "request_extension"],
+    )
+    [procedure] = started["special_procedures"]
+    assert (procedure["kind_name"], procedure["ended_on"], procedure["paused_working_days"]) == ("检验检测", None, 0)
+    stale = api_post(
+        clerk, f"/{case.number}/special/end", {"result": "合格", "expected_version": state_now["lock_version"]}
+    )
+    assert (stale.status_code, stale.json()["code"]) == (409, "cases.conflict")
+    ended = api_post(
+        clerk, f"/{case.number}/special/end", {"result": "合格", "expected_version": started["lock_version"]}
+    )
+    assert ended.status_code == 200
+    assert (ended.json()["status"], ended.json()["special_procedures"][0]["result"]) == (8, "合格")
+
+
+def test_api_extension_request_and_head_decision(case, crew, head):
+    clerk, boss = signed_in(crew["amr_clerk"]), signed_in(head)
+    version = case.lock_version
+    asked = api_post(
+        clerk, f"/{case.number}/extensions", {"days": 4, "reason": "需征求意见", "expected_version": version}
+    )
+    assert asked.status_code == 200
+    [extension] = asked.json()["extensions"]
+    assert (extension["status"], asked.json()["actions"]) == ("pending", ["start_special"])
+    path = f"/{case.number}/extensions/{extension['id']}/decision"
+    refused = api_post(clerk, path, {"approve": True, "expected_version": asked.json()["lock_version"]})
+    assert (refused.status_code, refused.json()["code"]) == (403, "cases.extension_head_required")
+    assert Extension.objects.get().status == ExtensionStatus.PENDING
+    assert "decide_extension" in boss.get(f"{API}/{case.number}").json()["actions"]
+    decided = api_post(boss, path, {"approve": True, "note": "同意", "expected_version": asked.json()["lock_version"]})
+    assert decided.status_code == 200
+    body = decided.json()
+    assert (body["extended_days"], body["extensions"][0]["status"], body["extensions"][0]["new_due"]) == (
+        4,
+        "approved",
+        body["statutory_due"],
+    )
+
+
+def test_api_refuses_outsiders_and_applicants_without_change(case, crew, applicants):
+    before = state(case)
+    body = {"days": 2, "reason": "理由", "expected_version": case.lock_version}
+    outsider = api_post(signed_in(crew["civil_clerk"]), f"/{case.number}/extensions", body)
+    assert (outsider.status_code, outsider.json()["code"]) == (404, "cases.case_not_found")
+    person = Client()
+    person.force_login(applicants["li"])
+    denied = api_post(person, f"/{case.number}/extensions", body)
+    assert denied.status_code == 403
+    assert state(case) == before and not Extension.objects.exists()
