@@ -12,6 +12,7 @@ Review and decision (the review workbench has something in every list):
 - 周敏 applied for 企业设立登记 (承办 → 审核 → 审批) and 孙科员 accepted it a week ago: its 承办 step is overdue
   (已超期, red in the worklists and in 刘主任's supervision view). Only this case's dates are moved back
   (`_backdate`); every status was reached through the services.
+- 陈志强's 企业设立登记 passed 承办 (孙科员) and 审核 (秦科员): it waits in 赵科长's 待审批.
 - 好味道's food licence for its first shop (applied by 孙丽华) went the whole way: accepted, both departments agreed,
   the owed 健康证明 arrived, 赵科长 granted.
 
@@ -192,9 +193,12 @@ def _review_demo(second_shop: Case) -> list[Case]:
     clerk_sun, approver_zhao, health = _staff("reviewer_sun"), _staff("approver_zhao"), _staff("reviewer_jin")
     _finish_step(second_shop, "协办部门审查", health, opinion="从业人员健康管理制度齐全，同意")
     food, registration = _item("食品经营许可证核发"), _item("企业设立登记")
-    zhou, sun = _person("13805710005"), _person("13805710007")
+    zhou, chen, sun = _person("13805710005"), _person("13805710004"), _person("13805710007")
     overdue = _accept(_apply_online(zhou, zhou, registration), clerk_sun)
     _backdate(overdue, 6)
+    waiting = _accept(_apply_online(chen, chen, registration), clerk_sun)
+    _finish_step(waiting, "承办", clerk_sun, opinion="申请材料齐全，符合法定形式，拟予登记")
+    _finish_step(waiting, "审核", _staff("reviewer_qin"), opinion="同意承办意见")
     decided = _accept(_apply_online(sun, _enterprise(), food), clerk_sun)
     _finish_step(decided, "牵头部门审查", clerk_sun, opinion="材料齐全，经营场所符合要求，同意")
     _finish_step(decided, "协办部门审查", health, opinion="同意")
@@ -204,7 +208,7 @@ def _review_demo(second_shop: Case) -> list[Case]:
     _finish_step(
         decided, "审批", approver_zhao, TaskOutcome.GRANT, "符合《食品经营许可和备案管理办法》规定的条件，准予许可"
     )
-    return [overdue, decided]
+    return [overdue, waiting, decided]
 
 
 def seed_cases(say: Callable[[str], None] = lambda _message: None) -> None:

@@ -46,15 +46,17 @@ def test_demo_seed_builds_the_county_and_is_idempotent():
     assert sorted(Case.objects.values_list("version__name", "status", "channel", "organisation__name")) == [
         ("个体工商户设立登记", CaseStatus.SUPPLEMENT, "online", "桐庐县市场监督管理局"),
         ("企业设立登记", CaseStatus.ACCEPTED, "online", "桐庐县市场监督管理局"),
+        ("企业设立登记", CaseStatus.IN_REVIEW, "online", "桐庐县市场监督管理局"),
         ("食品经营许可证核发", CaseStatus.RECEIVED, "online", "桐庐县市场监督管理局"),
         ("食品经营许可证核发", CaseStatus.IN_REVIEW, "online", "桐庐县市场监督管理局"),
         ("食品经营许可证核发", CaseStatus.APPROVED, "online", "桐庐县市场监督管理局"),
         ("高龄津贴申领", CaseStatus.RECEIVED, "window", "桐庐县民政局"),
     ]
-    # The review demo: a parallel review half done, an overdue step, a granted case (cases/demo.py).
+    # The review demo: a parallel review half done, an overdue step, one at 审批, a granted case (cases/demo.py).
     today = timezone.localdate()
     open_tasks = ReviewTask.objects.filter(status=TaskStatus.OPEN)
     assert sorted(open_tasks.values_list("case__version__name", "step_name", "organisation__short_name")) == [
+        ("企业设立登记", "审批", "市场监管局"),
         ("企业设立登记", "承办", "市场监管局"),
         ("食品经营许可证核发", "牵头部门审查", "市场监管局"),
     ]
