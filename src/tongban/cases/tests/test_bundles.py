@@ -24,7 +24,7 @@ from tongban.cases.selectors_bundles import access_bundle_for_applicant, bundle_
 from tongban.cases.tests.fixtures import stored_upload
 from tongban.catalog import demo as catalog_demo
 from tongban.catalog import demo_data
-from tongban.catalog.models import Bundle
+from tongban.catalog.models import Bundle, Material, MaterialNecessity
 from tongban.catalog.tests.lifecycle_fixtures import staff
 from tongban.core import calendar
 from tongban.core import services as core_services
@@ -117,7 +117,7 @@ def fill(application: BundleApplication, person: User, *, upload_content: bytes 
     for group in bundles.material_groups(parts):
         content = b"%PDF-1.4\n" + group.name.encode() + upload_content
         upload = stored_upload(person, content, f"{group.name}.pdf")
-        bundles.bundle_material_set(
+        application = bundles.bundle_material_set(
             actor=person, application=application, group=group, provision=Provision.UPLOAD, upload_id=upload.pk
         )
     return application
@@ -267,3 +267,27 @@ def test_another_person_cannot_see_the_parent(newborn):
         access_bundle_for_applicant(zhou, None, application.public_id)
     assert refused.value.code == CaseError.BUNDLE_APPLICATION_NOT_FOUND
     assert access_bundle_for_applicant(newborn["chen"], None, application.public_id).pk == application.pk
+
+
+def test_a_deferrable_material_may_be_promised_later_and_a_required_one_may_not(newborn):
+    chen = newborn["chen"]
+    photo = Material.objects.get(name="近期正面免冠彩色照片（新生儿可免）")
+    photo.necessity = MaterialNecessity.DEFERRABLE
+    photo.save()  # as a guide that allows 容缺 for the photo would say
+    applicant = services.Applicant(account=chen, person=chen)
+    application = fill(bundles.bundle_draft_start(actor=chen, applicant=applicant, bundle=newborn["bundle"]), chen)
+    groups = {group.name: group for group in bundles.material_groups(bundles.bundle_parts(newborn["bundle"]))}
+    before = dict(application.materials)
+    with pytest.raises(DomainError) as refused:
+        bundles.bundle_material_set(
+            actor=chen, application=application, group=groups["父母结婚证"], provision=Provision.DEFERRED
+        )
+    assert refused.value.code == CaseError.MATERIAL_NOT_DEFERRABLE
+    application.refresh_from_db()
+    assert application.materials == before
+    bundles.bundle_material_set(
+        actor=chen, application=application, group=groups[photo.name], provision=Provision.DEFERRED
+    )
+    application = bundles.bundle_submit(actor=chen, application=application, idempotency_key="defer")
+    card = children(application)["社会保障卡申领"]
+    assert list(card.materials.filter(material=photo).values_list("provision", flat=True)) == [Provision.DEFERRED]
