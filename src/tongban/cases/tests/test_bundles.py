@@ -4,7 +4,10 @@ every child has ended; idempotent submission; another person cannot see the pare
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from tongban.accounts.models import StaffRole, User
 from tongban.cases import bundles, review, services
@@ -291,3 +294,42 @@ def test_a_deferrable_material_may_be_promised_later_and_a_required_one_may_not(
     application = bundles.bundle_submit(actor=chen, application=application, idempotency_key="defer")
     card = children(application)["社会保障卡申领"]
     assert list(card.materials.filter(material=photo).values_list("provision", flat=True)) == [Provision.DEFERRED]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL (SQLite serialises)")
+def test_two_departments_ending_the_last_children_at_once_complete_the_parent_exactly_once():
+    seed_newborn()
+    workers = {}
+    for number, name in enumerate(DEPARTMENTS.values()):
+        organisation = Organisation.objects.get(name=name)
+        workers[name] = staff(f"race_staff_{number}", (organisation, StaffRole.REVIEWER))
+    newborn = {"bundle": Bundle.objects.get(code="newborn"), "chen": User.objects.get(username="13805710004")}
+    application = submitted(newborn)
+    kids = children(application)
+    for name in ("出生医学证明签发", "城乡居民基本医疗保险参保登记"):
+        services.case_refuse(actor=workers[DEPARTMENTS[name]], case=kids[name], expected_version=None, reasons="演示")
+    last = ("户口登记（出生）", "社会保障卡申领")
+    barrier = threading.Barrier(len(last))
+    failures = []
+
+    def refuse(name: str) -> None:
+        try:
+            barrier.wait()
+            services.case_refuse(
+                actor=workers[DEPARTMENTS[name]], case=kids[name], expected_version=None, reasons="同时结束"
+            )
+        except Exception as error:  # reported below, in the test thread
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=refuse, args=(name,)) for name in last]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    application.refresh_from_db()
+    assert application.status == BundleStatus.COMPLETED
+    assert Message.objects.filter(recipient=newborn["chen"], topic="bundle.completed").count() == 1
