@@ -16,15 +16,21 @@ from tongban.accounts.enterprises import ActingIdentity, ActingRole
 from tongban.accounts.models import User, UserKind
 from tongban.cases.errors import CaseError
 from tongban.cases.models import (
+    FINAL_STATUSES,
     BundleApplication,
     BundleStatus,
     Case,
     CaseDocument,
+    CaseEvent,
     CaseStatus,
+    EventCode,
     SupplementRequest,
 )
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
+
+# The timeline steps whose opinion is the notice the person is given about a child (its reasons).
+NOTICE_EVENTS = (EventCode.REFUSED, EventCode.APPROVED, EventCode.APPROVED_DEFERRED, EventCode.DENIED)
 
 
 def applicant_bundles(user: User, identity: ActingIdentity | None) -> QuerySet[BundleApplication]:
@@ -68,6 +74,7 @@ class ChildRow:
     documents: list[CaseDocument]
     supplement: SupplementRequest | None
     next_step: str
+    notice: str = ""  # the reasons given when the child was refused or decided
 
     @property
     def detail_url(self) -> str:
@@ -106,14 +113,17 @@ def next_step(case: Case) -> str:
 
 
 def bundle_progress(application: BundleApplication) -> list[ChildRow]:
-    """Each child: item, department, status, next step, documents and an open supplement request (three queries)."""
+    """Each child: item, department, status, next step, documents, an open supplement request and the reasons it was
+    refused or decided with (four queries)."""
     open_supplements = SupplementRequest.objects.filter(returned_at__isnull=True).order_by("-requested_at")
+    notices = CaseEvent.objects.filter(code__in=NOTICE_EVENTS, public=True).order_by("-created_at", "-pk")
     children = (
         Case.objects.filter(bundle_application=application)
         .select_related("item", "version", "organisation")
         .prefetch_related(
             Prefetch("documents", queryset=CaseDocument.objects.order_by("issued_at", "pk")),
             Prefetch("supplements", queryset=open_supplements, to_attr="open_supplements"),
+            Prefetch("events", queryset=notices, to_attr="notices"),
         )
         .order_by("pk")
     )
@@ -122,7 +132,8 @@ def bundle_progress(application: BundleApplication) -> list[ChildRow]:
         supplement = (
             case.open_supplements[0] if case.status == CaseStatus.SUPPLEMENT and case.open_supplements else None
         )
-        rows.append(ChildRow(case, list(case.documents.all()), supplement, next_step(case)))
+        notice = case.notices[0].opinion if case.status in FINAL_STATUSES and case.notices else ""
+        rows.append(ChildRow(case, list(case.documents.all()), supplement, next_step(case), notice))
     return rows
 
 

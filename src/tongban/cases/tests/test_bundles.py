@@ -231,6 +231,7 @@ def test_one_child_refused_while_the_others_proceed_and_the_parent_completes_whe
     assert done.link == f"/cases/bundles/{application.public_id}/"
     rows = {row.case.version.name: row for row in bundle_progress(application)}
     assert rows["户口登记（出生）"].case.status == CaseStatus.REFUSED
+    assert rows["户口登记（出生）"].notice == "父母户籍不在本县"
     assert [d.get_kind_display() for d in rows["户口登记（出生）"].documents][-1] == "不予受理通知书"
 
 
