@@ -39,7 +39,9 @@ from tongban.core import audit
 from tongban.core.models import Organisation
 from tongban.notifications.services import notify
 
-BATCH = 10000
+# Rows stamped per transaction: large enough that a mass run sends few messages per person, small enough that a
+# handler whose task is in the batch waits at most a second or two for its lock.
+BATCH = 20000
 # How many tasks a message lists by name; the rest are counted.
 LISTED = 10
 # The cases whose clock runs; 9 (特别程序) is paused and never flagged for it.
@@ -85,9 +87,13 @@ def _stamp(low: int, high: int, condition: Q, stamp: str) -> list[TaskRow]:
     neighbour's stamp). A primary-key range rather than a list of ids keeps the statement small whatever the batch.
     """
     task_table, case_table = ReviewTask._meta.db_table, Case._meta.db_table
-    candidates = ReviewTask.objects.filter(
-        condition, Q(status=TaskStatus.OPEN, pk__gte=low, pk__lte=high, **{f"{stamp}__isnull": True})
-    ).values("pk")
+    candidates = (
+        ReviewTask.objects.filter(
+            condition, Q(status=TaskStatus.OPEN, pk__gte=low, pk__lte=high, **{f"{stamp}__isnull": True})
+        )
+        .values("pk")
+        .order_by()
+    )  # no ORDER BY: the subquery only picks rows
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True)
     inner, params = candidates.query.sql_with_params()

@@ -4,9 +4,12 @@ batched lookups with a constant number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
 import uuid
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from tongban.accounts.models import StaffRole
@@ -173,3 +176,31 @@ def test_cases_past_the_statutory_date_are_flagged_unless_paused(case, food_item
 def test_the_scan_runs_every_fifteen_minutes():
     job = jobs.get_job("cases.overdue_scan")
     assert (job.every, job.func) == (dt.timedelta(minutes=15), case_jobs.overdue_scan)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_scanning_at_once_announce_each_task_once(case, county, crew, overseers):
+    extra_tasks(case, county["amr"], 60)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def work():
+        try:
+            barrier.wait(timeout=10)
+            results.append(overdue.scan(today=TODAY))
+        except Exception as exc:  # reported below: a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(result.overdue for result in results) == 61
+    assert ReviewTask.objects.filter(status=TaskStatus.OPEN, overdue_at__isnull=True).count() == 0
+    for person in (crew["amr_clerk"], overseers["head"], overseers["supervisor"]):
+        bodies = Message.objects.filter(recipient=person, topic="case.task_overdue").values_list("body", flat=True)
+        assert sum(int(re.match(r"以下 (\d+) 个", body).group(1)) for body in bodies) == 61
