@@ -105,3 +105,39 @@ def issue(keyed_amr, food_type, person, django_capture_on_commit_callbacks):
         return licence
 
     return issue_one
+
+
+def foreign_signed_pdf(pdf: bytes, tmp_path: Path) -> bytes:
+    """`pdf` signed (PAdES) by a self-made ECDSA certificate that carries the issuer's name: a forgery."""
+    import datetime as dt
+    import io
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "桐庐县市场监督管理局")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    forger = signers.SimpleSigner.load(str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"))
+    output = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Sig"), signer=forger, output=output)
+    return output.getvalue()

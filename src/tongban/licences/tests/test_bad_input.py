@@ -4,9 +4,6 @@ character, a revoked organisation certificate. (An expired share link: test_wall
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -16,6 +13,7 @@ from tongban.core.models import AuditEntry
 from tongban.licences.identifier import LicenceIdentifier
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
 from tongban.licences.pdf import render_licence_pdf
+from tongban.licences.tests.fixtures import foreign_signed_pdf
 from tongban.licences.verification import licence_package
 
 pytestmark = pytest.mark.django_db
@@ -38,45 +36,12 @@ def _state() -> tuple:
     )
 
 
-def _foreign_signed(pdf: bytes, tmp_path) -> bytes:
-    """The licence's rendering signed by a self-made certificate carrying the issuer's name (a forgery)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "桐庐县市场监督管理局")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(11)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    forger = signers.SimpleSigner.load(str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"))
-    output = io.BytesIO()
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Sig"), signer=forger, output=output)
-    return output.getvalue()
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Uploaded PDFs
 
 
 def test_a_forged_pdf_is_named_as_not_from_the_platform(client, issue, tmp_path):
-    forged = _foreign_signed(render_licence_pdf(issue()), tmp_path)
+    forged = foreign_signed_pdf(render_licence_pdf(issue()), tmp_path)
     before = _state()
     response = _upload(client, forged)
     page = response.content.decode()
@@ -111,7 +76,8 @@ def test_a_broken_pdf_is_answered_in_words(client, issue, content):
     response = _upload(client, content)
     assert response.status_code in (200, 400)
     page = response.content.decode()
-    assert any(text in page for text in ("文件不是 PDF", "PDF 没有电子签名", "所提交的是空文件。", "这个字段是必填项。"))
+    answers = ("文件不是 PDF", "PDF 没有电子签名", "所提交的是空文件。", "这个字段是必填项。")
+    assert any(text in page for text in answers)
     assert _state() == before
 
 

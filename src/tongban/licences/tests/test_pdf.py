@@ -17,6 +17,7 @@ from pyhanko_certvalidator import ValidationContext
 from tongban.licences import selectors
 from tongban.licences.models import CertificatePurpose
 from tongban.licences.pdf import VERIFY_PATH, render_licence_pdf, verification_url
+from tongban.licences.tests.fixtures import foreign_signed_pdf
 from tongban.licences.verification import pdf_report
 
 pytestmark = pytest.mark.django_db
@@ -108,37 +109,7 @@ def test_the_upload_check_refuses_other_files(issue):
 
 
 def test_a_pdf_signed_by_a_foreign_certificate_is_not_a_platform_licence(issue, tmp_path):
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "桐庐县市场监督管理局")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(7)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    forger = signers.SimpleSigner.load(str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"))
-    output = io.BytesIO()
-    writer = IncrementalPdfFileWriter(io.BytesIO(render_licence_pdf(issue())))
-    signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Sig"), signer=forger, output=output)
-    report = pdf_report(output.getvalue())
+    report = pdf_report(foreign_signed_pdf(render_licence_pdf(issue()), tmp_path))
     assert (report.intact, report.covers_whole_file, report.platform_certificate, report.trusted) == (
         True,
         True,
