@@ -186,6 +186,14 @@ def _owned_upload(actor: User, upload_id: int) -> Upload:
     return upload
 
 
+def _licence_reference(account: User, type_code: str, identifier: str) -> str:
+    """凡是电子证照库已有材料的不再要求申办人提交: the applicant's valid licence of the material's type stands in for
+    it; its identifier is the reference (MATERIAL_LICENCE_INVALID otherwise)."""
+    from tongban.licences.wallet import licence_for_material  # licences builds on cases: imported where used
+
+    return licence_for_material(account=account, identifier=identifier, type_code=type_code).identifier
+
+
 def _check_provision(material, provision: str) -> None:
     """Only a material the guide marks 容缺 may be deferred (a Material or a cached _VersionMaterial)."""
     if provision == Provision.DEFERRED and material.necessity != MaterialNecessity.DEFERRABLE:
@@ -209,12 +217,7 @@ def material_attach(
     _check_provision(material, provision)
     upload = _owned_upload(actor, upload_id) if provision == Provision.UPLOAD else None
     if provision == Provision.LICENCE:
-        # 凡是电子证照库已有材料的不再要求申办人提交: the applicant's valid licence of the material's type stands in.
-        from tongban.licences.wallet import licence_for_material  # licences builds on cases: imported where used
-
-        reference = licence_for_material(
-            account=case.applicant, identifier=reference, type_code=material.source_licence_type
-        ).identifier
+        reference = _licence_reference(case.applicant, material.source_licence_type, reference)
     if provision in (Provision.DEFERRED, Provision.LICENCE):
         CaseMaterial.objects.filter(case=case, material=material, provision=provision).delete()
     attached = CaseMaterial.objects.create(
@@ -404,6 +407,7 @@ class _VersionMaterial:
     pk: int
     name: str
     necessity: str
+    source_licence_type: str
 
 
 # Published versions never change (a change is a new version), so their materials are read once per process.
@@ -417,8 +421,8 @@ def _version_materials(version) -> tuple[_VersionMaterial, ...]:
     cached = _version_materials_cache.get(version.pk)
     if cached is None:
         cached = tuple(
-            _VersionMaterial(pk, name, necessity)
-            for pk, name, necessity in version.materials.values_list("pk", "name", "necessity")
+            _VersionMaterial(*row)
+            for row in version.materials.values_list("pk", "name", "necessity", "source_licence_type")
         )
         if len(_version_materials_cache) >= _VERSION_MATERIALS_MAX:
             _version_materials_cache.clear()
@@ -436,10 +440,11 @@ for _model in (ItemVersion, Material):
 
 
 def _checked_material_rows(
-    actor: User, offered: tuple[_VersionMaterial, ...], rows: list[dict]
+    actor: User, account: User, offered: tuple[_VersionMaterial, ...], rows: list[dict]
 ) -> list[tuple[_VersionMaterial, str, int | None, str]]:
     """(material, provision, upload id, reference) per row, checked as material_attach checks one, in row order;
-    the uploads' ownership in one query. A later 容缺 row for the same material replaces an earlier one."""
+    the uploads' ownership in one query; a licence must be the applicant `account`'s, valid and of the material's
+    type. A later 容缺 row for the same material replaces an earlier one."""
     by_pk = {material.pk: material for material in offered}
     upload_ids = {row.get("upload") for row in rows if row.get("provision", Provision.UPLOAD) == Provision.UPLOAD}
     upload_ids.discard(None)
@@ -454,9 +459,12 @@ def _checked_material_rows(
         upload_id = row.get("upload") if provision == Provision.UPLOAD else None
         if provision == Provision.UPLOAD and upload_id not in owned:
             raise DomainError(CaseError.UPLOAD_NOT_FOUND)
+        reference = row.get("reference", "")
+        if provision == Provision.LICENCE:
+            reference = _licence_reference(account, material.source_licence_type, reference)
         if provision == Provision.DEFERRED:
             checked = [c for c in checked if not (c[0] is material and c[1] == Provision.DEFERRED)]
-        checked.append((material, provision, upload_id, row.get("reference", "")))
+        checked.append((material, provision, upload_id, reference))
     return checked
 
 
@@ -484,7 +492,7 @@ def _submit_in_one_go(
     require_may_apply(applicant=applicant, item=item)
     version = item.published_version
     offered = _version_materials(version)
-    checked = _checked_material_rows(actor, offered, rows)
+    checked = _checked_material_rows(actor, applicant.account, offered, rows)
     errors = validate_submission(version.form_schema, answers, ui=version.form_ui)
     if errors:
         raise DomainError(CaseError.INVALID_FORM, fields=errors)

@@ -172,3 +172,42 @@ def test_the_clerk_sees_the_licence_with_a_link_to_its_verification(
     assert "可信等级 A：电子证照库调取，点击查验" in page
     slot = next(slot for slot in response.context["slots"] if slot.material.pk == licence_material.pk)
     assert not slot.missing and [p.provision for p in slot.provided] == ["licence"]
+
+
+def test_the_one_shot_submission_checks_a_licence_material_the_same_way(applicants, food_item, issue, licence_material):
+    """The API's create-and-submit path (case_submit_new) accepts only the applicant's own valid licence of the type."""
+    from tongban.cases.tests.fixtures import GOOD_ANSWERS, own, stored_upload
+
+    li, sun = applicants["li"], applicants["sun"]
+    theirs = issue(sun, kind="business", render=False)
+    mine = issue(li, kind="business", render=False)
+
+    def rows(identifier):
+        out = []
+        for material in food_item.published_version.materials.order_by("order"):
+            if material.pk == licence_material.pk:
+                out.append({"material": material.pk, "provision": "licence", "reference": identifier})
+            elif material.necessity == "required":
+                upload = stored_upload(li, content=b"%PDF-1.4 " + material.name.encode())
+                out.append({"material": material.pk, "upload": upload.pk, "provision": "upload"})
+            elif material.necessity == "deferrable":
+                out.append({"material": material.pk, "provision": "deferred"})
+        return out
+
+    def submit(identifier, key):
+        return case_services.case_submit_new(
+            actor=li,
+            applicant=own(li),
+            item=food_item,
+            answers=GOOD_ANSWERS,
+            materials=rows(identifier),
+            idempotency_key=key,
+        )
+
+    with pytest.raises(DomainError) as refused:
+        submit(theirs.identifier, "k-theirs")
+    assert refused.value.code == LicenceError.MATERIAL_LICENCE_INVALID
+    assert not Case.objects.filter(applicant=li).exists()
+    case, created = submit(mine.identifier.lower(), "k-mine")
+    assert created is True
+    assert _licence_rows(case) == [(licence_material.pk, mine.identifier)]
