@@ -237,10 +237,25 @@ def _problems(root, form_fields) -> list[str]:
         return [spiff_problem]
     process = _executable_process(root)
     problems = [_(message) for tag, message in REFUSED_TAGS.items() if process.find(f".//{{{BPMN}}}{tag}") is not None]
+    problems += _reserved_id_problems(process)
     problems += _lane_problems(process)
     problems += _expression_problems(process, form_fields)
     problems += _gateway_problems(process)
     return problems
+
+
+# SpiffWorkflow names its own internal task specs Start, End and Root; a BPMN element with one of these ids parses
+# but breaks the running workflow ("No output task connected") when the first case is accepted.
+RESERVED_IDS = ("Start", "End", "Root")
+
+
+def _reserved_id_problems(process) -> list[str]:
+    return [
+        _("流程元素的标识“%(id)s”为流程引擎保留，请在建模工具中改为其他标识（如 StartEvent_1）")
+        % {"id": element.get("id")}
+        for element in process.iter()
+        if isinstance(element.tag, str) and element.get("id") in RESERVED_IDS
+    ]
 
 
 def _spiff_problem(root) -> str:

@@ -301,3 +301,16 @@ def test_the_parallel_template_runs_both_branches_before_approval():
 
 def test_the_single_department_template_runs_with_its_timer_under_the_safe_engine():
     assert _run(SINGLE, {}) == ["受理", "承办", "审核", "审批"]
+
+
+@pytest.mark.parametrize("reserved", ["Start", "End", "Root"])
+def test_an_element_id_the_engine_reserves_is_refused(reserved):
+    xml = (
+        bpmn.TEMPLATES["single_department"]
+        .xml()
+        .replace('"StartEvent_1"', f'"{reserved}"')
+        .replace(">StartEvent_1<", f">{reserved}<")
+    )
+    assert bpmn.process_problems(xml) == [
+        f"流程元素的标识“{reserved}”为流程引擎保留，请在建模工具中改为其他标识（如 StartEvent_1）"
+    ]
