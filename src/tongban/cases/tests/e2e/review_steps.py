@@ -15,6 +15,13 @@ from tongban.catalog.tests.lifecycle_fixtures import PASSWORD
 from tongban.core.tests.e2e.conftest import DESKTOP
 
 
+def expect(locator):
+    """Playwright's assertions, which wait for the page (imported here: the browser may be missing, see conftest)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def with_password(user: User) -> User:
     """Give a person (created by SMS sign-up, so without one) the journeys' password; staff already have it."""
     if user.kind != UserKind.STAFF:
@@ -24,14 +31,20 @@ def with_password(user: User) -> User:
 
 
 def bind_authenticator(user: User) -> str:
-    """Bind an authenticator for a member of staff, as they did on their first sign-in; returns its secret.
-
-    The binding uses the previous 30-second step's code, so the current code is still unused for the sign-in that
-    follows (a code is accepted once: a replay is refused)."""
+    """Bind an authenticator for a member of staff, as they did on their first sign-in; returns its secret."""
     enrolment = second_factor.totp_enrol_start(actor=user)
-    totp = pyotp.TOTP(enrolment.secret, digits=second_factor.DIGITS, interval=second_factor.STEP_SECONDS)
-    second_factor.totp_enrol_confirm(actor=user, code=totp.at(dt.datetime.now() - dt.timedelta(seconds=30)))
+    second_factor.totp_enrol_confirm(actor=user, code=_totp(enrolment.secret).now())
     return enrolment.secret
+
+
+def _totp(secret: str) -> pyotp.TOTP:
+    return pyotp.TOTP(secret, digits=second_factor.DIGITS, interval=second_factor.STEP_SECONDS)
+
+
+def next_code(secret: str) -> str:
+    """The code of the next 30-second step: accepted now (the server allows a step either side) and always after the
+    step the binding used, however soon the sign-in follows it (a code already used is refused as a replay)."""
+    return _totp(secret).at(dt.datetime.now() + dt.timedelta(seconds=second_factor.STEP_SECONDS))
 
 
 def sign_in(open_page, user: User, next_path: str, secret: str = ""):
@@ -45,8 +58,8 @@ def sign_in(open_page, user: User, next_path: str, secret: str = ""):
     p.get_by_role("button", name="登录", exact=True).click()
     if user.kind == UserKind.STAFF:
         p.wait_for_url("**/accounts/second-factor/")
-        assert p.get_by_role("heading", name="动态口令验证", level=1).is_visible()
-        p.get_by_label("动态口令", exact=True).fill(pyotp.TOTP(secret).now())
+        expect(p.get_by_role("heading", name="动态口令验证", level=1)).to_be_visible()
+        p.get_by_label("动态口令", exact=True).fill(next_code(secret))
         p.get_by_role("button", name="登录", exact=True).click()
     p.wait_for_url(page.base_url + next_path)
     return page
@@ -60,7 +73,7 @@ def open_tab(page, name: str) -> None:
         page.page.wait_for_url("**/workbench/review/")
     page.page.locator("nav .tabs").get_by_role("link", name=name, exact=True).click()
     page.page.wait_for_url("**/workbench/review/?list=*")
-    assert page.page.locator("h1").inner_text() == name
+    expect(page.page.locator("h1")).to_have_text(name)
 
 
 def worklist_row(page, number: str):

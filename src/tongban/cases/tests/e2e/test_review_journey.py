@@ -29,6 +29,7 @@ from tongban.cases.models import Case, CaseStatus, SpecialProcedure, TaskStatus
 from tongban.cases.tests.e2e.conftest import serious
 from tongban.cases.tests.e2e.review_steps import (
     bind_authenticator,
+    expect,
     fact,
     open_tab,
     shown_date,
@@ -96,7 +97,7 @@ def _visit_every_tab(page) -> None:
 def _apply(page, item, tmp_path) -> str:
     """Step 1: from the guide to the confirmation; returns the case number shown."""
     p = page.page
-    assert p.locator("h1").inner_text() == "食品经营许可"
+    expect(p.locator("h1")).to_have_text("食品经营许可")
     p.get_by_role("link", name="在线办理", exact=True).click()
     p.get_by_role("button", name="开始申请").click()
     p.wait_for_url("**/page/1/")
@@ -115,21 +116,21 @@ def _apply(page, item, tmp_path) -> str:
         path = tmp_path / name
         path.write_bytes(content)
         _upload(p, material, str(path))
-        assert p.get_by_text(f"已上传“{name}”（{material}）。").is_visible()
+        expect(p.get_by_text(f"已上传“{name}”（{material}）。")).to_be_visible()
     p.get_by_role("button", name="继续", exact=True).click()
     p.wait_for_url("**/check/")
-    assert p.locator("h1").inner_text() == "核对申请信息"
+    expect(p.locator("h1")).to_have_text("核对申请信息")
     for name, _content in MATERIALS.values():
-        assert p.get_by_text(name, exact=True).is_visible()
+        expect(p.get_by_text(name, exact=True)).to_be_visible()
     p.get_by_role("button", name="确认并提交申请").click()
     p.wait_for_url("**/cases/apply/done/**")
-    assert p.locator("h1").inner_text() == "申请已提交"
+    expect(p.locator("h1")).to_have_text("申请已提交")
     return p.locator(".confirmation-panel strong").inner_text()
 
 
 def _claim(page, step: str) -> None:
     page.page.get_by_role("button", name=f"认领 {step}").click()
-    assert page.page.get_by_text(f"已认领“{step}”").is_visible()
+    expect(page.page.get_by_text(f"已认领“{step}”")).to_be_visible()
 
 
 def _agree(page, step: str, opinion: str) -> None:
@@ -138,7 +139,7 @@ def _agree(page, step: str, opinion: str) -> None:
     p.get_by_label("同意", exact=True).check()
     p.get_by_role("textbox", name="办理意见").fill(opinion)
     p.get_by_role("button", name="提交办理意见").click()
-    assert p.get_by_text(f"已办理“{step}”，办件已转到下一步").is_visible()
+    expect(p.get_by_text(f"已办理“{step}”，办件已转到下一步")).to_be_visible()
 
 
 def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pauses_the_clock_and_the_grant_is_seen(
@@ -162,12 +163,12 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     # 2. The bureau's clerk accepts it.
     bureau = sign_in(open_page, clerk, "/workbench/cases/", secrets[clerk.pk])
     b = bureau.page
-    assert b.locator("h1").inner_text() == "待预审"
+    expect(b.locator("h1")).to_have_text("待预审")
     b.get_by_role("link", name=number).click()
     b.get_by_label("受理意见（可选）").fill("材料齐全，符合法定形式")
     b.get_by_role("button", name="受理", exact=True).click()
-    assert b.get_by_text("已受理，受理通知书已出具").is_visible()
-    assert b.locator(".key-facts").get_by_text("已受理").is_visible()
+    expect(b.get_by_text("已受理，受理通知书已出具")).to_be_visible()
+    expect(b.locator(".key-facts").get_by_text("已受理")).to_be_visible()
 
     # 3. Both departments see their own step at the same time; the approver has nothing yet.
     market = sign_in(open_page, qin, REVIEW, secrets[qin.pk])
@@ -177,33 +178,34 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
         (market, "牵头部门审查", "桐庐县市场监督管理局"),
         (health_desk, "协办部门审查", "桐庐县卫生健康局"),
     ):
-        assert page.page.locator("h1").inner_text() == "待审查"
+        expect(page.page.locator("h1")).to_have_text("待审查")
         row = worklist_row(page, number)
-        assert row.get_by_text(step).is_visible() and row.get_by_text(organisation).is_visible()
-        assert row.get_by_text("待认领").is_visible()
-        assert page.page.get_by_text("共 1 项").is_visible()
+        expect(row.get_by_text(step)).to_be_visible()
+        expect(row.get_by_text(organisation)).to_be_visible()
+        expect(row.get_by_text("待认领")).to_be_visible()
+        expect(page.page.get_by_text("共 1 项")).to_be_visible()
         _accessible(page)
     open_tab(approver, "待审批")
-    assert approver.page.get_by_text("没有待办的办理步骤。").is_visible()
+    expect(approver.page.get_by_text("没有待办的办理步骤。")).to_be_visible()
     _visit_every_tab(market)
 
     h = health_desk.page
     worklist_row(health_desk, number).get_by_role("link", name=number).click()
-    assert h.locator("h1").inner_text() == "食品经营许可"
-    assert h.get_by_role("listitem").filter(has_text="协办部门审查").get_by_text("当前步骤").is_visible()
+    expect(h.locator("h1")).to_have_text("食品经营许可")
+    expect(h.get_by_role("listitem").filter(has_text="协办部门审查").get_by_text("当前步骤")).to_be_visible()
     _accessible(health_desk)
     _claim(health_desk, "协办部门审查")
     _agree(health_desk, "协办部门审查", "从业人员健康管理制度齐全，同意")
-    assert h.get_by_text("您在该办件上没有待办的步骤。").is_visible()
+    expect(h.get_by_text("您在该办件上没有待办的步骤。")).to_be_visible()
     _accessible(health_desk)
     approver.page.reload()
-    assert approver.page.get_by_text("没有待办的办理步骤。").is_visible()  # the join waits for the market bureau
+    expect(approver.page.get_by_text("没有待办的办理步骤。")).to_be_visible()  # the join waits for the market bureau
 
     # 4. 秦 claims his step and starts an on-site inspection: the clock pauses.
     m = market.page
     open_tab(market, "待审查")
     m.get_by_role("link", name=number).click()
-    assert m.get_by_role("cell", name="从业人员健康管理制度齐全，同意").is_visible()  # 金's opinion, for everyone
+    expect(m.get_by_role("cell", name="从业人员健康管理制度齐全，同意")).to_be_visible()  # 金's opinion, for everyone
     _accessible(market)
     _claim(market, "牵头部门审查")
     m.locator("summary", has_text="启动特别程序").click()
@@ -215,14 +217,14 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     m.get_by_label("法律依据").fill("《中华人民共和国行政许可法》第四十五条")
     m.get_by_label("预计结束日期").fill(expected_end.isoformat())
     m.get_by_role("button", name="启动特别程序").click()
-    assert m.get_by_text("特别程序已开始，办理时限暂停计算，特别程序告知书已出具。").is_visible()
+    expect(m.get_by_text("特别程序已开始，办理时限暂停计算，特别程序告知书已出具。")).to_be_visible()
     assert fact(market, "状态") == "特别程序中"
-    assert m.get_by_text(f"自 {today.isoformat()} 起特别程序中，所需时间不计入办理时限").is_visible()
+    expect(m.get_by_text(f"自 {today.isoformat()} 起特别程序中，所需时间不计入办理时限")).to_be_visible()
     inspection = m.get_by_role("row").filter(has=m.get_by_role("cell", name="现场勘验", exact=True))
-    assert inspection.get_by_role("cell", name="进行中").is_visible()
+    expect(inspection.get_by_role("cell", name="进行中")).to_be_visible()
     _accessible(market)
     open_tab(market, "特别程序中")
-    assert worklist_row(market, number).get_by_text("牵头部门审查").is_visible()
+    expect(worklist_row(market, number).get_by_text("牵头部门审查")).to_be_visible()
     _accessible(market)
 
     # The inspection takes a week: its start (and the case's pause) are moved back, as if it began then.
@@ -237,11 +239,11 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     assert before == Case.objects.get(pk=case.pk).promised_due
     m.get_by_label("结果").fill("现场勘验合格，布局与平面图一致")
     m.get_by_role("button", name="结束特别程序并恢复计时").click()
-    assert m.get_by_text("特别程序已结束，承诺办结日期和法定办结日期已按暂停的工作日顺延。").is_visible()
+    expect(m.get_by_text("特别程序已结束，承诺办结日期和法定办结日期已按暂停的工作日顺延。")).to_be_visible()
     assert fact(market, "状态") == "办理中"
     cells = inspection.get_by_role("cell")
-    assert cells.nth(3).inner_text() == today.isoformat()  # 结束日期
-    assert cells.nth(4).inner_text() == str(paused)  # 暂停的工作日
+    expect(cells.nth(3)).to_have_text(today.isoformat())  # 结束日期
+    expect(cells.nth(4)).to_have_text(str(paused))  # 暂停的工作日
     assert shown_date(market, "承诺办结日期") == add_working_days(before, paused).date
     _accessible(market)
     _agree(market, "牵头部门审查", "经营场所、设备布局符合要求，同意")
@@ -251,15 +253,15 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     a = approver.page
     approver.page.reload()
     row = worklist_row(approver, number)
-    assert row.get_by_text("审批", exact=True).first.is_visible()
+    expect(row.get_by_text("审批", exact=True).first).to_be_visible()
     _accessible(approver)
     row.get_by_role("link", name=number).click()
-    assert a.get_by_role("cell", name="经营场所、设备布局符合要求，同意").is_visible()
+    expect(a.get_by_role("cell", name="经营场所、设备布局符合要求，同意")).to_be_visible()
     _accessible(approver)
     a.get_by_label("准予许可").check()
     a.get_by_role("textbox", name="审批意见").fill("符合《食品经营许可和备案管理办法》规定的条件，准予许可")
     a.get_by_role("button", name="提交决定").click()
-    assert a.get_by_text("已作出决定，办件已办结，申请人将收到通知。").is_visible()
+    expect(a.get_by_text("已作出决定，办件已办结，申请人将收到通知。")).to_be_visible()
     assert fact(approver, "状态") == "办结（通过）"
     _accessible(approver)
     _visit_every_tab(approver)
@@ -268,14 +270,14 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     p = person.page
     person.goto("/cases/mine/")
     entry = p.locator(".record-list li").filter(has_text=number)
-    assert entry.locator(".tag").inner_text() == "办结（通过）"
-    assert entry.get_by_role("link", name=re.compile("^准予许可决定书")).is_visible()
+    expect(entry.locator(".tag")).to_have_text("办结（通过）")
+    expect(entry.get_by_role("link", name=re.compile("^准予许可决定书"))).to_be_visible()
     _accessible(person)
     entry.get_by_role("link", name="食品经营许可").click()
     assert fact(person, "状态") == "办结（通过）"
     documents = p.locator("section[aria-labelledby='documents-title']")
     for kind in ("办件回执", "受理通知书", "特别程序告知书", "准予许可决定书"):
-        assert documents.get_by_role("link", name=kind, exact=True).is_visible()
+        expect(documents.get_by_role("link", name=kind, exact=True)).to_be_visible()
     timeline = p.locator("section[aria-labelledby='timeline-title'] li h3").all_inner_texts()
     for step in ("接件", "予以受理", "特别程序开始", "特别程序结束", "准予许可"):
         assert step in timeline
