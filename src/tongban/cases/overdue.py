@@ -50,6 +50,16 @@ OVERSIGHT_ROLES = (StaffRole.HEAD, StaffRole.SUPERVISOR)
 WORKBENCH_LINK = "/workbench/review/"
 
 
+# While a special procedure runs the case clock is paused: its tasks' dates move when it ends, so nothing is overdue
+# or escalated meanwhile.
+def overdue_condition(today: dt.date) -> Q:
+    return Q(due_on__lt=today) & ~Q(case__status=CaseStatus.SPECIAL_PROCEDURE)
+
+
+def escalation_condition(today: dt.date) -> Q:
+    return Q(escalate_on__lte=today) & ~Q(case__status=CaseStatus.SPECIAL_PROCEDURE)
+
+
 @dataclass(frozen=True)
 class TaskRow:
     """The columns of a task a notice needs (read with values_list, never as a model)."""
@@ -95,7 +105,7 @@ def _stamp(low: int, high: int, condition: Q, stamp: str) -> list[TaskRow]:
         .order_by()
     )  # no ORDER BY: the subquery only picks rows
     if connection.features.has_select_for_update_skip_locked:
-        candidates = candidates.select_for_update(skip_locked=True)
+        candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     inner, params = candidates.query.sql_with_params()
     column = ReviewTask._meta.get_field(stamp).column
     sql = (
@@ -181,7 +191,7 @@ def mark_overdue_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int
     """Mark the overdue tasks with low <= pk <= high and tell their handlers, heads and supervisors; returns
     (tasks marked, messages sent). Tasks another call already marked (or is marking) are left alone and not
     announced again."""
-    rows = _stamp(low, high, Q(due_on__lt=today), "overdue_at")
+    rows = _stamp(low, high, overdue_condition(today), "overdue_at")
     if not rows:
         return 0, 0
     organisations = {row.organisation_id for row in rows}
@@ -215,7 +225,7 @@ def mark_overdue_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int
 def escalate_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
     """Escalate the tasks with low <= pk <= high whose timer fired to their organisation's heads (转机构负责人督办);
     returns (tasks escalated, messages sent)."""
-    rows = _stamp(low, high, Q(escalate_on__lte=today), "escalated_at")
+    rows = _stamp(low, high, escalation_condition(today), "escalated_at")
     if not rows:
         return 0, 0
     holders = Holders({row.organisation_id for row in rows}, {StaffRole.HEAD})
@@ -271,12 +281,12 @@ def scan(today: dt.date | None = None) -> ScanResult:
     """One run of the overdue scan and timer escalation (see the module docstring)."""
     today = today or steps.today()
     result = ScanResult()
-    for low, high in _pages(Q(due_on__lt=today), "overdue_at"):
+    for low, high in _pages(overdue_condition(today), "overdue_at"):
         marked, sent = mark_overdue_batch(low, high, today=today)
         result.overdue += marked
         result.messages += sent
         result.batches.append(marked)
-    for low, high in _pages(Q(escalate_on__lte=today), "escalated_at"):
+    for low, high in _pages(escalation_condition(today), "escalated_at"):
         escalated, sent = escalate_batch(low, high, today=today)
         result.escalated += escalated
         result.messages += sent

@@ -102,6 +102,17 @@ def test_tasks_not_yet_due_or_closed_are_left_alone(case, crew, overseers):
     assert not Message.objects.filter(topic="case.task_overdue").exists()
 
 
+def test_a_paused_case_is_neither_overdue_nor_escalated(case, crew, overseers):
+    case.tasks.filter(status=TaskStatus.OPEN).update(escalate_on=DUE)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.SPECIAL_PROCEDURE)
+    result = overdue.scan(today=TODAY)
+    assert (result.overdue, result.escalated) == (0, 0)
+    assert not Message.objects.filter(topic__in=["case.task_overdue", "case.task_escalated"]).exists()
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.IN_REVIEW)  # the procedure ended; the dates still passed
+    resumed = overdue.scan(today=TODAY)
+    assert (resumed.overdue, resumed.escalated) == (1, 1)
+
+
 def test_interleaved_batches_do_not_announce_twice(case, crew, overseers):
     task = case.tasks.get(status=TaskStatus.OPEN)
     first = overdue.mark_overdue_batch(task.pk, task.pk, today=TODAY)
