@@ -46,3 +46,4 @@ class LicenceError(ErrorCode):
     IMPORT_FILE_INVALID = 400, _("无法读取导入文件：请上传 .xlsx 或 .csv（UTF-8 或 GBK 编码）文件，首行为列名")
     IMPORT_HAS_ERRORS = 400, _("导入文件中有错误的行，未导入任何证照。请更正后重新上传，或选择只导入正确的行")
     IMPORT_EMPTY = 400, _("导入文件中没有可以导入的证照")
+    IMPORT_TOO_MANY_ROWS = 400, _("页面上一次最多导入 2000 行；更大的文件请由系统管理员用 licence_import 命令导入")

@@ -35,6 +35,7 @@ from tongban.licences.models import Licence, LicenceStatus, LicenceType
 TEMPLATES = "licences/staff/"
 PER_PAGE = 20
 IMPORT_DIR = "licences/imports/"
+PAGE_MAX_ROWS = 2000  # a page request seals every row before answering; bigger files go through the command
 _TOKEN_LENGTH = 32
 
 
@@ -296,6 +297,8 @@ def licence_import(request):
         content = upload.read()
         try:
             report = imports.import_check(licence_type=licence_type, name=upload.name, content=content)
+            if report.total > PAGE_MAX_ROWS:
+                raise DomainError(LicenceError.IMPORT_TOO_MANY_ROWS)
         except DomainError as exc:
             context["error"] = exc
         else:

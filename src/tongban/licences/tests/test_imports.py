@@ -270,3 +270,20 @@ def test_the_import_page_offers_nothing_to_another_organisations_staff(licence_t
     refused = other.post(url, {"licence_type": licence_types["food"].pk, "file": upload})
     assert refused.status_code == 400 and Licence.objects.count() == 0
     assert other.get(reverse("licences-staff:import_template", args=["JY"])).status_code == 404
+
+
+def test_the_page_sends_a_big_file_to_the_command(licence_types, approver, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from tongban.licences import views_staff
+    from tongban.licences.tests.wallet_fixtures import client_for
+
+    monkeypatch.setattr(views_staff, "PAGE_MAX_ROWS", 2)
+    upload = SimpleUploadedFile("big.csv", csv_bytes(good_rows()), content_type="text/csv")
+    response = client_for(approver).post(
+        reverse("licences-staff:import"), {"licence_type": licence_types["food"].pk, "file": upload}
+    )
+    assert response.status_code == 400
+    assert "页面上一次最多导入 2000 行；更大的文件请由系统管理员用 licence_import 命令导入" in response.content.decode()
+    assert Licence.objects.count() == 0
