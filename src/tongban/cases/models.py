@@ -547,8 +547,13 @@ class ReviewTask(models.Model):
         verbose_name_plural = _("办理任务")
         ordering = ["created_at", "pk"]
         indexes = [
-            # Worklists 待审查 / 待审批: an organisation's open tasks for a role, soonest due first.
-            models.Index(fields=["organisation", "role", "status", "due_on"], name="task_org_role_due"),
+            # Worklists 待审查 / 待审批: an organisation's open tasks for a role, opinion or decision, soonest due first
+            # (partial: closed tasks, the great majority, are never in a worklist).
+            models.Index(
+                fields=["organisation", "role", "decides", "due_on", "created_at", "id"],
+                condition=Q(status="open"),
+                name="task_open_org_role_due",
+            ),
             # 我的待办: a handler's claimed tasks.
             models.Index(fields=["assignee", "status", "due_on"], name="task_assignee_due"),
             # The overdue scan and the supervisors' overdue view.

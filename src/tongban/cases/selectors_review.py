@@ -68,7 +68,7 @@ def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = No
     """
     if name == "mine":
         return _rows(_open_tasks().filter(assignee_id=user.pk))
-    tasks = _open_tasks().filter(access.task_scope(user))
+    tasks = _open_tasks().filter(access.task_scope(user, assigned=False))
     if name == "to_approve":
         tasks = tasks.filter(decides=True)
     elif name == "special":
