@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from tongban.accounts.access import holders_of, staff_has_role
 from tongban.accounts.models import StaffRole, User
-from tongban.cases import documents, review, steps
+from tongban.cases import documents, review, special, steps
 from tongban.cases.errors import CaseError
 from tongban.cases.models import (
     Case,
@@ -356,6 +356,7 @@ def case_retract(*, actor: User, case: Case, reason: str = "") -> Case:
     before = steps.state(case)
     handlers = _open_task_people(case)
     review.process_stop(case)
+    special.special_procedure_stop(actor=actor, case=case, result=gettext_noop("申请人撤回申请，特别程序终止"))
     case.closed_at = timezone.now()
     steps.transition(case, CaseStatus.RETRACTED, ["closed_at"])
     steps.event(case, EventCode.RETRACTED, gettext_noop("申请人撤回申请"), actor=actor, opinion=reason)

@@ -59,6 +59,7 @@ class CaseError(ErrorCode):
     ASSIGNEE_NOT_ELIGIBLE = 400, _("所选同事不在该机构的该岗位上，不能转交给他")
     OUTCOME_INVALID = 400, _("请选择办理结论")
     OPINION_REQUIRED = 400, _("不同意或不予许可时，请写明理由")
+    DECISION_DURING_SPECIAL = 409, _("特别程序尚未结束：请先结束特别程序并记录结果，再作出决定")
     DEFERRED_OUTSTANDING = 409, _("容缺受理的材料尚未补齐，该事项不允许容缺通过：请待申请人补齐后再作出准予决定")
     # Decision, completion and delivery (cases/decisions.py, delivery.py — helper "decisions")
     RETRACT_DECIDED = 409, _("该办件已作出决定（或已结束），不能再撤回")

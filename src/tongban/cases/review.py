@@ -399,6 +399,8 @@ def task_complete(
     steps.require_status(case, REVIEW_STATUSES)
     _require_handler(actor, task)
     _check_outcome(task, outcome, opinion)
+    if task.decides and case.status == CaseStatus.SPECIAL_PROCEDURE:
+        raise DomainError(CaseError.DECISION_DURING_SPECIAL)  # the procedure's result must be in first
     if task.decides and outcome == TaskOutcome.GRANT:
         decisions.require_completable(case)
     state = WorkflowState.objects.select_related("definition").get(case=case)

@@ -231,6 +231,22 @@ def special_procedure_end(
     return procedure
 
 
+def special_procedure_stop(*, actor: User, case: Case, result: str) -> SpecialProcedure | None:
+    """Close the running special procedure of a case that stops without a decision (撤回), inside the caller's
+    transaction on the locked case: the procedure records its end and `result`; no dates move (the case is closing)."""
+    procedure = SpecialProcedure.objects.select_for_update().filter(case=case, ended_at__isnull=True).first()
+    if procedure is None:
+        return None
+    today = max(steps.today(), procedure.started_on)
+    procedure.ended_on, procedure.ended_at, procedure.ended_by = today, timezone.now(), actor
+    procedure.result = result
+    procedure.paused_working_days = paused_working_days(procedure.started_on, today)
+    procedure.save(update_fields=["ended_on", "ended_at", "ended_by", "result", "paused_working_days"])
+    case.paused_since = None
+    case.save(update_fields=["paused_since"])
+    return procedure
+
+
 def special_procedures_of(case: Case) -> list[SpecialProcedure]:
     """The case's special procedures, oldest first (one query)."""
     return list(case.special_procedures.select_related("started_by", "ended_by"))

@@ -235,3 +235,52 @@ def test_the_notice_says_what_why_basis_end_and_that_time_is_not_counted(food_it
         "第四十五条的规定，现场勘验所需时间不计算在办理期限内",
     ):
         assert words in text
+
+
+def _to_the_deciding_step(case: Case, crew) -> ReviewTask:
+    """Finish 承办 and 审核 of the single-department process so the case waits for 审批."""
+    from tongban.cases import review
+
+    for actor in (crew["amr_clerk"], crew["amr_clerk2"]):
+        task = case.tasks.get(status=TaskStatus.OPEN)
+        review.task_complete(
+            actor=actor, task=task, outcome="agree", opinion="同意", expected_version=task.lock_version
+        )
+    return case.tasks.get(status=TaskStatus.OPEN)
+
+
+def test_no_decision_while_a_special_procedure_runs(food_item, applicants, crew):
+    from tongban.accounts.models import StaffRole
+    from tongban.cases import review
+    from tongban.catalog.tests.lifecycle_fixtures import staff
+
+    approver = staff("approver_fang", (food_item.organisation, StaffRole.APPROVER))
+    case = accepted_case(food_item, applicants, crew)
+    approve = _to_the_deciding_step(case, crew)
+    case.refresh_from_db()
+    start(case, crew["amr_clerk"], dt.date.today())
+    case.refresh_from_db()
+    approve.refresh_from_db()
+    with pytest.raises(DomainError) as refused:
+        review.task_complete(
+            actor=approver, task=approve, outcome="deny", opinion="不符合条件", expected_version=approve.lock_version
+        )
+    assert refused.value.code == CaseError.DECISION_DURING_SPECIAL
+    case.refresh_from_db()
+    approve.refresh_from_db()
+    assert (case.status, approve.status, case.decided_at) == (CaseStatus.SPECIAL_PROCEDURE, TaskStatus.OPEN, None)
+
+
+def test_a_retraction_closes_the_running_special_procedure(food_item, applicants, crew):
+    from tongban.cases import decisions
+
+    case = accepted_case(food_item, applicants, crew)
+    today = dt.date.today()
+    start(case, crew["amr_clerk"], today)
+    case.refresh_from_db()
+    decisions.case_retract(actor=applicants["li"], case=case, reason="不开店了")
+    case.refresh_from_db()
+    procedure = SpecialProcedure.objects.get(case=case)
+    assert (case.status, case.paused_since) == (CaseStatus.RETRACTED, None)
+    assert (procedure.ended_by, procedure.result) == (applicants["li"], "申请人撤回申请，特别程序终止")
+    assert procedure.ended_on is not None
