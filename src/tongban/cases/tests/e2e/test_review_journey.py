@@ -11,7 +11,7 @@ by password, staff by password and the authenticator's code):
    inspection takes three working days; when he ends it the page shows the working days paused and the promised and
    statutory dates moved by exactly those days; then he agrees.
 5. 赵 (the approver) finds the case in 待审批 and grants it (准予许可) with an opinion.
-6. 李建国's 我的办件 shows 办结（通过）, the 准予许可决定书 and the timeline.
+6. 李建国's 我的办件 shows 办结（通过）, the 准予许可决定书 and the timeline; 我的消息 has the news.
 
 axe finds nothing serious or critical on every review worklist tab and on the review case page at each step.
 """
@@ -94,7 +94,7 @@ def _visit_every_tab(page) -> None:
         _accessible(page)
 
 
-def _apply(page, item, tmp_path) -> str:
+def _apply(page, tmp_path) -> str:
     """Step 1: from the guide to the confirmation; returns the case number shown."""
     p = page.page
     expect(p.locator("h1")).to_have_text("食品经营许可")
@@ -155,7 +155,7 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
 
     # 1. 李建国 applies online from the guide.
     person = sign_in(open_page, li, f"/services/items/{item.code}/")
-    number = _apply(person, item, tmp_path)
+    number = _apply(person, tmp_path)
     case = Case.objects.get(number=number)
     assert case.submitted_by == li and case.status == CaseStatus.RECEIVED
     assert case.materials.filter(provision="upload").count() == len(MATERIALS)
@@ -198,6 +198,7 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     _agree(health_desk, "协办部门审查", "从业人员健康管理制度齐全，同意")
     expect(h.get_by_text("您在该办件上没有待办的步骤。")).to_be_visible()
     _accessible(health_desk)
+    assert list(case.tasks.filter(status=TaskStatus.OPEN).values_list("step_name", flat=True)) == ["牵头部门审查"]
     approver.page.reload()
     expect(approver.page.get_by_text("没有待办的办理步骤。")).to_be_visible()  # the join waits for the market bureau
 
@@ -284,5 +285,7 @@ def test_a_person_applies_two_departments_review_in_parallel_an_inspection_pause
     for step in ("接件", "予以受理", "特别程序开始", "特别程序结束", "准予许可"):
         assert step in timeline
     _accessible(person)
+    person.goto("/messages/")
+    expect(p.get_by_text("申请已办结（准予）").first).to_be_visible()
     case.refresh_from_db()
     assert case.status == CaseStatus.APPROVED and case.decided_by == zhao
