@@ -19,7 +19,8 @@ OPINION_MAX = 1000
 
 
 class DecisionForm(forms.Form):
-    """What every pre-review action posts: the version of the case the page showed."""
+    """What every staff action on a case posts: the version of the case the page showed (pre-review, and the review
+    workbench's time and decision panels)."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 

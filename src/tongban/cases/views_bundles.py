@@ -17,7 +17,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -32,12 +32,9 @@ from tongban.cases.forms_apply import MaterialUploadForm, answer_text, page_raw_
 from tongban.cases.models import BundleApplication, BundleStatus, Provision
 from tongban.catalog.models import Bundle, MaterialNecessity
 from tongban.core.errors import DomainError
+from tongban.core.views import see_other as _see_other
 
 PER_PAGE = 20
-
-
-def _see_other(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 # ---------------------------------------------------------------------------------------------------------------

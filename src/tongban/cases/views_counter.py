@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,13 +31,10 @@ from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import MaterialNecessity
 from tongban.core.errors import DomainError
 from tongban.core.models import HallWindow
+from tongban.core.views import see_other as _redirect
 
 TEMPLATES = "cases/workbench/counter/"
 SESSION_WINDOW = "cases_counter_window"
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def _url(name: str, *args) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,15 +22,13 @@ from django.views.decorators.http import require_http_methods
 from tongban.accounts.views_staff import staff_page
 from tongban.cases import access, decisions, delivery
 from tongban.cases.errors import CaseError
+from tongban.cases.forms_workbench import DecisionForm as _Versioned
 from tongban.cases.models import Case, Delivery, DeliveryMethod
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
+from tongban.core.views import see_other as _redirect
 
 TEMPLATES = "cases/review/"
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def case_url(case: Case) -> str:
@@ -40,10 +37,6 @@ def case_url(case: Case) -> str:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Forms
-
-
-class _Versioned(forms.Form):
-    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
 class ArrangeForm(_Versioned):

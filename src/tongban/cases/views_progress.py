@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, Docume
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
+from tongban.core.views import see_other as _redirect
 
 PER_PAGE = 20
 TABS = (
@@ -51,10 +52,6 @@ def resume_url(case: Case) -> str:
 
 def _detail_url(case: Case) -> str:
     return reverse("cases:detail", args=[case.public_id])
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def _applicant_case(request, public_id) -> Case:

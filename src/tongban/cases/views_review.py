@@ -18,7 +18,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -42,6 +42,7 @@ from tongban.cases.views_progress import NUMBER_SLOT, url_template
 from tongban.cases.views_workbench import answer_pages, applicant_summary, file_response, material_slots
 from tongban.catalog import bpmn
 from tongban.core.errors import DomainError
+from tongban.core.views import see_other as _redirect
 
 TEMPLATES = "cases/review/"
 PER_PAGE = 20
@@ -64,10 +65,6 @@ WORKLIST_HINTS = {
 # Partials other parts of the workbench contribute to the case page, included when they exist.
 OPTIONAL_PANELS = {"time_panel": TEMPLATES + "_time_panel.html", "decision_panel": TEMPLATES + "_decision_panel.html"}
 ACTIONS = ("claim", "release", "assign", "reassign", "complete")
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def case_url(number: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,7 @@ from tongban.catalog.models import CaseType, MaterialNecessity
 from tongban.core.calendar import working_days_between
 from tongban.core.errors import DomainError
 from tongban.core.pii import mask_id_number, mask_phone
+from tongban.core.views import see_other as _redirect
 
 TEMPLATES = "cases/workbench/"
 PER_PAGE = 20
@@ -56,10 +57,6 @@ WORKLIST_HINTS = {
     ),
 }
 PREVIEWABLE = {"application/pdf": "pdf", "image/jpeg": "image", "image/png": "image"}
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def case_url(case: Case) -> str:

@@ -17,6 +17,11 @@ from tongban.core.templatetags.shell import PREFERENCE_COOKIES
 PREFERENCE_MAX_AGE = 365 * 24 * 3600
 
 
+def see_other(url: str) -> HttpResponseRedirect:
+    """The answer to a successful form POST: 303 See Other, so reloading the next page never re-posts the form."""
+    return HttpResponseRedirect(url, status=303)
+
+
 @require_POST
 def display_preferences_update(request):
     """The toolbar without JavaScript: store the chosen 字号/关怀模式/配色 in cookies and go back to the page."""

@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tongban.accounts.views_staff import staff_page
 from tongban.core.errors import DomainError
 from tongban.core.pii import mask_id_number
+from tongban.core.views import see_other as _redirect
 from tongban.licences import imports, lifecycle, selectors
 from tongban.licences.errors import LicenceError
 from tongban.licences.models import Licence, LicenceStatus, LicenceType
@@ -37,10 +38,6 @@ PER_PAGE = 20
 IMPORT_DIR = "licences/imports/"
 PAGE_MAX_ROWS = 2000  # a page request seals every row before answering; bigger files go through the command
 _TOKEN_LENGTH = 32
-
-
-def _redirect(url: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(url, status=303)
 
 
 def detail_url(licence: Licence) -> str:
