@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from tongban.accounts.access import region_prefix
 from tongban.accounts.models import StaffAssignment, StaffRole, User, UserKind
 from tongban.cases import steps
+from tongban.cases.access import OVERSIGHT_ROLES
 from tongban.cases.models import Case, CaseStatus, ReviewTask, TaskStatus
 from tongban.core import audit
 from tongban.core.models import Organisation
@@ -46,7 +47,6 @@ BATCH = 20000
 LISTED = 10
 # The cases whose clock runs; 9 (特别程序) is paused and never flagged for it.
 RUNNING_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW)
-OVERSIGHT_ROLES = (StaffRole.HEAD, StaffRole.SUPERVISOR)
 WORKBENCH_LINK = "/workbench/review/"
 
 
