@@ -241,3 +241,19 @@ def answer_text(field: FormField, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+class MaterialFileForm(forms.Form):
+    """One file for one material the applicant still owes: a supplement (补正) or a deferred material (容缺)."""
+
+    material = forms.TypedChoiceField(coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("选择文件"),
+        help_text=gettext_lazy("PDF、JPG、PNG 或 OFD 文件"),
+        error_messages={"required": gettext_lazy("请选择要上传的文件")},
+    )
+
+    def __init__(self, *args, choices, material_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].choices = choices
+        self.fields["material"].label = material_label

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from tongban.accounts.views_staff import staff_page
 from tongban.cases import access, decisions, delivery
 from tongban.cases.errors import CaseError
+from tongban.cases.forms_apply import MaterialFileForm
 from tongban.cases.forms_workbench import DecisionForm as _Versioned
 from tongban.cases.models import Case, Delivery, DeliveryMethod
 from tongban.cases.uploads import upload_store
@@ -284,19 +285,9 @@ def case_retract(request, public_id):
     return render(request, "cases/progress/retract.html", {"case": case, "form": form})
 
 
-class DeferredUploadForm(forms.Form):
-    """One file for one material still owed (容缺)."""
-
-    material = forms.TypedChoiceField(label=gettext_lazy("补交的材料"), coerce=int)
-    file = forms.FileField(
-        label=gettext_lazy("选择文件"),
-        help_text=gettext_lazy("PDF、JPG、PNG 或 OFD 文件"),
-        error_messages={"required": gettext_lazy("请选择要上传的文件")},
-    )
-
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["material"].choices = choices
+def _deferred_upload_form(*args, choices):
+    """The upload form for one of the materials named here."""
+    return MaterialFileForm(*args, choices=choices, material_label=gettext_lazy("补交的材料"))
 
 
 @login_required
@@ -309,7 +300,7 @@ def case_deferred(request, public_id):
         messages.error(request, _("该办件当前没有需要补交的容缺材料。"))
         return _redirect(_detail_url(case))
     choices = [(material.pk, material.name) for material in owed]
-    form = DeferredUploadForm(request.POST or None, request.FILES or None, choices=choices)
+    form = _deferred_upload_form(request.POST or None, request.FILES or None, choices=choices)
     error, status = None, 200
     if request.method == "POST":
         if form.is_valid():

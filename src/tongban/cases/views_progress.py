@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from tongban.cases import access, delivery, selectors, services
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
+from tongban.cases.forms_apply import MaterialFileForm
 from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
@@ -224,19 +225,9 @@ def case_withdraw(request, public_id):
 # --- Supplement (补正) ------------------------------------------------------------------------------------------------
 
 
-class SupplementUploadForm(forms.Form):
-    """One file for one of the materials the supplement request names."""
-
-    material = forms.TypedChoiceField(label=gettext_lazy("补正的材料"), coerce=int)
-    file = forms.FileField(
-        label=gettext_lazy("选择文件"),
-        help_text=gettext_lazy("PDF、JPG、PNG 或 OFD 文件"),
-        error_messages={"required": gettext_lazy("请选择要上传的文件")},
-    )
-
-    def __init__(self, *args, choices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["material"].choices = choices
+def _supplement_upload_form(*args, choices):
+    """The upload form for one of the materials named here."""
+    return MaterialFileForm(*args, choices=choices, material_label=gettext_lazy("补正的材料"))
 
 
 class SupplementConfirmForm(forms.Form):
@@ -265,14 +256,14 @@ def case_supplement(request, public_id):
         messages.error(request, _("该办件当前不需要补正材料。"))
         return _redirect(_detail_url(case))
     choices = _material_choices(case, supplement.items)
-    upload_form = SupplementUploadForm(choices=choices)
+    upload_form = _supplement_upload_form(choices=choices)
     confirm_form = SupplementConfirmForm()
     error, status = None, 200
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "upload":
-                upload_form = SupplementUploadForm(request.POST, request.FILES, choices=choices)
+                upload_form = _supplement_upload_form(request.POST, request.FILES, choices=choices)
                 if upload_form.is_valid():
                     _supplement_upload(request, case, upload_form.cleaned_data)
                     messages.success(request, _("已上传，请继续上传其余材料，全部上传后确认提交补正。"))
