@@ -10,7 +10,9 @@ prepared); a scenario with a `unique_header` gets a new random value of that hea
 
 Data: `my-cases` and `case-lookup` use the cases made by `manage.py cases_generate` (persons with ~50 cases, cases
 received recently); without them they are reported as skipped. `case-submit` makes its own applicants
-(bench_s000001…, L2), one per client, with three uploads each.
+(bench_s000001…, L2), one per client, with three uploads each, and rotates every client over the demo county's items
+whose application takes three materials (see `submit_items`): a case number has a 4-digit daily serial per item, so
+one item gives 9 999 submissions a day, which a run at the target rate would use up in half a minute.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bench.scenarios import Scenario
 
-SOLE_TRADER = "11330122002500017D4000117031000"  # demo county's 个体工商户设立登记: 3 required materials, persons
 SUBMITTER_PREFIX = "bench_s"
+SUBMIT_MATERIALS = 3  # the issue's submission: form answers + 3 already-uploaded materials
+SERIALS_LEFT_MIN = 1_000  # an item with fewer case numbers left today is left out of the rotation
+BENCH_USCC = "91330122MA2H0U0X1B"  # any well-formed 统一社会信用代码 for the forms' enterprise fields
 MY_CASES_RANGE = (45, 55)  # a person with about 50 cases
 CLERK = "reviewer_sun"  # the demo county market regulation bureau's pre-review clerk
 LOOKUP_LIMIT_NEEDED = 1_000_000  # the per-IP lookup limit must not turn the bench into a stream of 429s
@@ -135,15 +140,18 @@ def _session_headers(user) -> dict[str, str]:
 
 
 def _check(requests: list[dict], unique_header: str = "") -> str:
-    """Send each prepared request once in-process; raise if one fails; the status and SQL count of the first."""
+    """Send each prepared request once in-process, and the first one's every further step; raise if one fails;
+    the status and SQL count of the first."""
     import uuid
 
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    first_steps = requests[0].get("sequence", [])[1:] if requests else []
+    specs = [*requests, *({**requests[0], **step} for step in first_steps)]
     summary = ""
-    for index, spec in enumerate(requests):
+    for index, spec in enumerate(specs):
         headers = dict(spec["headers"])
         cookie = headers.pop("Cookie", "")
         client = Client(enforce_csrf_checks=True)
@@ -170,49 +178,121 @@ def _get(path: str, headers: dict[str, str] | None = None) -> dict:
     return {"method": "GET", "path": path, "headers": headers or {}, "body": None}
 
 
+@dataclass(frozen=True)
+class SubmitItem:
+    """An item the submit scenario applies for: its form and the materials every application of it provides."""
+
+    code: str
+    name: str
+    schema: dict
+    template: dict  # the required answers, sample values (cases/bench_data.py)
+    prefill: dict  # form field -> "profile.<attribute>"
+    materials: tuple[int, ...]  # every material but the optional ones: SUBMIT_MATERIALS of them
+    serials_left: int  # case numbers still free today
+
+
+def submit_items(today=None) -> list[SubmitItem]:
+    """The demo county's items the submit scenario rotates over, in code order: open to persons, an application
+    takes exactly SUBMIT_MATERIALS materials (the non-optional ones), and at least SERIALS_LEFT_MIN case numbers
+    are left today. Spreading the submissions over them multiplies the day's numbers (9 999 per item) and spreads
+    the per-item serial row and the per-organisation receipt serial that each submission locks until COMMIT."""
+    from django.utils import timezone
+
+    from tongban.cases.bench_data import demo_items
+    from tongban.catalog.models import MaterialNecessity
+    from tongban.core.models import SerialCounter
+    from tongban.core.numbering import CASE_SERIAL_MAX
+
+    today = today or timezone.localdate()
+    infos = demo_items()
+    used = dict(
+        SerialCounter.objects.filter(prefix__in=[f"case:{info.code}" for info in infos], day=today).values_list(
+            "prefix", "value"
+        )
+    )
+    found = []
+    for info in infos:
+        materials = tuple(
+            pk
+            for pk, necessity in info.version.materials.order_by("order", "pk").values_list("pk", "necessity")
+            if necessity != MaterialNecessity.OPTIONAL
+        )
+        left = CASE_SERIAL_MAX - used.get(f"case:{info.code}", 0)
+        if len(materials) != SUBMIT_MATERIALS or left < SERIALS_LEFT_MIN:
+            continue
+        schema = info.version.form_schema or {}
+        found.append(SubmitItem(info.code, info.name, schema, info.form, info.prefill, materials, left))
+    return found
+
+
+def submit_answers(item: SubmitItem, person) -> dict:
+    """A valid application of `person` for `item`: the sample answers, the profile's values where the form prefills
+    them, and for every other patterned field (a phone, a credit code, an ID number) the first of the person's phone,
+    BENCH_USCC or the person's ID number that fits the pattern (an ID number would fit a credit code's too)."""
+    import re
+
+    profile = {"real_name": person.real_name, "phone": person.phone, "id_number": person.id_number}
+    answers = dict(item.template)
+    for field, source in item.prefill.items():
+        attribute = source.removeprefix("profile.")
+        if field in answers and attribute in profile:
+            answers[field] = profile[attribute]
+    for field, prop in item.schema.get("properties", {}).items():
+        pattern = prop.get("pattern")
+        if field in answers and pattern and not re.search(pattern, str(answers[field])):
+            fitting = [value for value in (person.phone, BENCH_USCC, person.id_number) if re.search(pattern, value)]
+            answers[field] = fitting[0] if fitting else answers[field]
+    return answers
+
+
+def _submit_body(item: SubmitItem, person, uploads: list[int]) -> str:
+    body = {
+        "item": item.code,
+        "answers": submit_answers(item, person),
+        "materials": [
+            {"material": material, "upload": upload, "provision": "upload"}
+            for material, upload in zip(item.materials, uploads, strict=True)
+        ],
+    }
+    return json.dumps(body, ensure_ascii=False)
+
+
 def _prepare_submit(clients: int) -> dict:
+    """One applicant per client with SUBMIT_MATERIALS uploads; client i applies for the items in turn, starting at
+    item i (mod their number), so at any moment the clients are spread over the items."""
+    import random
+
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tongban.cases.bench_data import ensure_applicants
     from tongban.cases.uploads import upload_store
-    from tongban.catalog.models import ImplementationItem, MaterialNecessity
 
-    item = ImplementationItem.objects.filter(code=SOLE_TRADER).select_related("published_version").first()
-    if item is None or item.published_version is None:
-        return {"skip": f"演示事项 {SOLE_TRADER} 未发布：请先运行 demo_seed / demo item missing"}
-    required = [m.pk for m in item.published_version.materials.all() if m.necessity == MaterialNecessity.REQUIRED]
-    import random
-
+    items = submit_items()
+    if not items:
+        return {
+            "skip": f"没有可轮换的事项（需 {SUBMIT_MATERIALS} 份材料、今天剩余编号不少于 {SERIALS_LEFT_MIN} 个）："
+            "请先运行 demo_seed，或明天再测 / no item with case numbers left today"
+        }
     people = ensure_applicants(clients, rng=random.Random(7), prefix=SUBMITTER_PREFIX)
     requests = []
-    for person in people:
+    for index, person in enumerate(people):
         uploads = [
             upload_store(
                 actor=person,
                 file=SimpleUploadedFile(f"材料{n}.pdf", PDF + f"% {person.pk}-{n}".encode(), "application/pdf"),
-            )
-            for n in range(len(required))
+            ).pk
+            for n in range(SUBMIT_MATERIALS)
         ]
-        body = {
-            "item": SOLE_TRADER,
-            "answers": {
-                "applicant_name": person.real_name,
-                "applicant_id_number": person.id_number,
-                "applicant_phone": person.phone,
-                "business_name": f"{person.real_name}小吃店",
-                "business_address": "桐庐县桐君街道迎春南路 18 号",
-                "business_scope": "小吃服务；预包装食品销售",
-                "capital": 5,
-            },
-            "materials": [
-                {"material": material, "upload": upload.pk, "provision": "upload"}
-                for material, upload in zip(required, uploads, strict=True)
-            ],
-        }
+        turn = [items[(index + step) % len(items)] for step in range(len(items))]
+        sequence = [{"path": "/api/v1/cases", "body": _submit_body(item, person, uploads)} for item in turn]
         headers = _session_headers(person) | {"Content-Type": "application/json"}
-        body_text = json.dumps(body, ensure_ascii=False)
-        requests.append({"method": "POST", "path": "/api/v1/cases", "headers": headers, "body": body_text})
-    return {"requests": requests, "unique_header": "Idempotency-Key"}
+        requests.append(
+            {"method": "POST", "path": "/api/v1/cases", "headers": headers, "body": sequence[0]["body"]}
+            | {"sequence": sequence}
+        )
+    left = sum(item.serials_left for item in items)
+    rotation = f"{len(items)} items ({', '.join(item.name for item in items)}), {left} case numbers left today"
+    return {"requests": requests, "unique_header": "Idempotency-Key", "rotation": rotation}
 
 
 def _my_cases_people(clients: int):
@@ -278,7 +358,8 @@ def prepare(name: str, clients: int) -> dict:
     }
     prepared = preparations[name]()
     if not prepared.get("skip"):
-        prepared["check"] = _check(prepared["requests"], prepared.get("unique_header", ""))
+        checked = _check(prepared["requests"], prepared.get("unique_header", ""))
+        prepared["check"] = "; ".join(filter(None, [checked, prepared.get("rotation", "")]))
     return prepared
 
 
