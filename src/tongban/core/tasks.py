@@ -8,9 +8,10 @@ from tongban.core import jobs, outbox
 
 
 @shared_task(name="tongban.core.deliver_outbox_message", ignore_result=True)
-def deliver_outbox_message(message_id: int) -> str:
-    """Deliver one outbox message (dispatched after the transaction that recorded it commits)."""
-    return outbox.deliver(message_id).value
+def deliver_outbox_message(message_id: int | list[int]) -> str:
+    """Deliver an outbox message, or in order the messages one transaction recorded (dispatched after it commits)."""
+    ids = message_id if isinstance(message_id, list) else [message_id]
+    return ",".join(outbox.deliver(one).value for one in ids)
 
 
 @shared_task(name="tongban.core.run_periodic_job", ignore_result=True)

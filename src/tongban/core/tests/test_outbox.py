@@ -308,3 +308,54 @@ def test_after_a_broker_failure_dispatch_pauses_and_the_drain_delivers(calls, mo
     with transaction.atomic():
         outbox.enqueue("test.ok", {"n": 3})
     assert len(attempts) == 2
+
+
+@pytest.fixture
+def publishes(monkeypatch):
+    """Every publish to the broker (its argument), each delivered at once as the worker would."""
+    seen: list = []
+
+    def publish(argument):
+        seen.append(argument)
+        return tasks.deliver_outbox_message(argument)
+
+    monkeypatch.setattr(tasks.deliver_outbox_message, "delay", publish)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_messages_go_to_the_broker_in_one_publish_in_order(calls, publishes):
+    with transaction.atomic():
+        first = outbox.enqueue("test.ok", {"n": 1})
+        second = outbox.enqueue("test.ok", {"n": 2})
+    with transaction.atomic():
+        third = outbox.enqueue("test.ok", {"n": 3})
+    assert publishes == [[first.pk, second.pk], third.pk]  # a lone message is published as before: its id
+    assert calls == [("test.ok", first.pk, {"n": 1}), ("test.ok", second.pk, {"n": 2}), ("test.ok", third.pk, {"n": 3})]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxMessage.Status.DONE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_rolled_back_with_its_savepoint_is_skipped_and_the_rest_delivered(calls, publishes):
+    with transaction.atomic():
+        kept = outbox.enqueue("test.ok", {"n": 1})
+        with pytest.raises(Boom), transaction.atomic():
+            dropped = outbox.enqueue("test.ok", {"n": 2})
+            raise Boom
+        after = outbox.enqueue("test.ok", {"n": 3})
+    assert publishes == [[kept.pk, dropped.pk, after.pk]]
+    assert calls == [("test.ok", kept.pk, {"n": 1}), ("test.ok", after.pk, {"n": 3})]  # no such message: skipped
+    assert OutboxMessage.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_rolled_back_with_its_savepoint_does_not_take_later_messages_with_it(calls, publishes):
+    with transaction.atomic():
+        with pytest.raises(Boom), transaction.atomic():
+            outbox.enqueue("test.ok", {"n": 1})
+            raise Boom
+        with transaction.atomic():
+            inner = outbox.enqueue("test.ok", {"n": 2})  # a savepoint released: its batch is not shared after it
+        outer = outbox.enqueue("test.ok", {"n": 3})
+    assert publishes == [inner.pk, outer.pk]
+    assert calls == [("test.ok", inner.pk, {"n": 2}), ("test.ok", outer.pk, {"n": 3})]
