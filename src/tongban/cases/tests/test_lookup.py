@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from tongban.accounts.tests.identity_fixtures import HAOWEIDAO, LI_ID
 from tongban.cases import selectors, services
+from tongban.cases.models import Case, CaseEvent
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import complete_draft, submitted_case
 
@@ -44,12 +45,39 @@ def assert_no_personal_data(text: str) -> None:
 
 
 def test_lookup_by_query_code_gives_status_and_timeline(case, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the case, its public timeline
+    with django_assert_num_queries(1):  # the case with its public timeline
         result = selectors.lookup(case.number, code=case.query_code)
     assert (result.number, result.status, result.status_name) == (case.number, 3, "已受理")
     assert (result.item_name, result.organisation_name) == ("食品经营许可", "桐庐县市场监督管理局")
-    assert result.promised_due == case.promised_due
-    assert [event.name for event in result.timeline] == ["接件", "予以受理"]
+    assert (result.received_at, result.acceptance_due, result.promised_due) == (
+        case.received_at,
+        case.acceptance_due,
+        case.promised_due,
+    )
+    steps = [
+        (event.pk, event.code, event.name, event.created_at, event.organisation_id, event.organisation.name)
+        for event in selectors.public_timeline(case)
+    ]
+    assert [
+        (event.pk, event.code, event.name, event.created_at, event.organisation_id, event.organisation.name)
+        for event in result.timeline
+    ] == steps
+    assert [step[2] for step in steps] == ["接件", "予以受理"]
+    assert all(event.opinion == "" for event in result.timeline)  # the anonymous answer carries no opinion
+
+
+def test_lookup_leaves_out_steps_the_applicant_may_not_see_and_answers_a_case_without_any(case):
+    CaseEvent.objects.filter(case=case, name="予以受理").update(public=False)
+    assert [event.name for event in selectors.lookup(case.number, code=case.query_code).timeline] == ["接件"]
+    CaseEvent.objects.filter(case=case).update(public=False)
+    result = selectors.lookup(case.number, code=case.query_code)
+    assert (result.number, result.timeline) == (case.number, [])
+
+
+def test_a_draft_is_never_found(food_item, applicants):
+    draft = complete_draft(applicants["li"], food_item)
+    Case.objects.filter(pk=draft.pk).update(number="DRAFTNUMBER", query_code="123456")
+    assert selectors.lookup("DRAFTNUMBER", code="123456") is None
 
 
 def test_lookup_by_the_applicants_id_number_as_typed(case):
