@@ -154,8 +154,9 @@ def ca_ensure(*, actor=None) -> tuple[Certificate, Certificate]:
 
 
 def _lock_active(organisation: Organisation) -> Organisation:
-    # The row lock serialises issuing, sealing and rotation for one organisation.
-    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    # The row lock serialises issuing, sealing and rotation for one organisation (its region comes along for the
+    # licence's region code; only the organisation's row is locked).
+    locked = Organisation.objects.select_for_update(of=("self",)).select_related("region").get(pk=organisation.pk)
     if not locked.active:
         raise DomainError(LicenceError.ORGANISATION_INACTIVE)
     return locked
@@ -429,7 +430,8 @@ def licence_pdf_render(*, licence_id: int) -> Licence:
         raise DomainError(LicenceError.KEYS_MISSING)
     signed = sign_pdf(render_licence_pdf(licence), certificate)
     with transaction.atomic():
-        locked = Licence.objects.select_for_update().get(pk=licence_id)
+        # The licence type comes along for the audit row's description; only the licence's row is locked.
+        locked = Licence.objects.select_for_update(of=("self",)).select_related("licence_type").get(pk=licence_id)
         if locked.render_status == RenderStatus.DONE:
             return locked
         locked.pdf.save(f"{locked.identifier}.pdf", ContentFile(signed), save=False)

@@ -1,0 +1,424 @@
+"""licence_bench: issue N licences through the real issuing service and render them with W worker processes, then
+verify a sample (A BENCH TOOL ONLY; refused in production). docs/performance.md, "Electronic licences — issuing".
+
+Two timed phases, as production splits the work:
+
+1. **issue** — W processes call `services.licence_issue` for their share of the N generated holders: numbering,
+   canonical data, SM2 seal signature, audit row and the `licences.render_pdf` outbox message, one transaction each
+   (in production: the review's grant, in a web worker). The messages are not handed to Celery while issuing, so
+   they wait in the outbox table, as they wait in the broker's queue while every worker is busy.
+2. **render** — W processes deliver those messages with the Celery task `deliver_outbox_message` (what each Celery
+   worker process runs for a message: claim, render, PAdES-sign, store the file, audit, mark done).
+
+The batch rate is N / (issue time + render time): the same cores do both. Each worker process warms up first (the
+CJK font, the seal picture, the signer; production workers are long-lived) and the clock starts when all are ready.
+Then `--verify` licences of the batch are checked as a relying party would: the stored file's SHA-256, pyHanko's
+validation against the platform ECDSA root (intact, valid, trusted, whole file, the issuer's PDF certificate),
+pdfsig when installed, and the seal signature over the data with its chain; any failure fails the command, so a
+broken fast path cannot pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from unittest import mock
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+
+from tongban.celery import app as celery_app
+from tongban.config import CONFIG
+from tongban.core import outbox
+from tongban.core.models import Organisation, OutboxMessage
+from tongban.core.tasks import deliver_outbox_message
+from tongban.demo.identifiers import resident_id
+from tongban.licences import selectors, services
+from tongban.licences.models import CertificatePurpose, HolderIdType, Licence, LicenceType, RenderStatus
+from tongban.licences.pdf import outside_event_loop, render_licence_pdf, sign_pdf
+from tongban.licences.signers import signer_for
+
+BENCH_TYPE_CODE = "JYBENCH"  # its own type, so the verification bench's licences (type JY) stay as they are
+ISSUER_NAME = "桐庐县市场监督管理局"
+HOLDER_REGION = "330122"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高欧阳诸葛"
+# Given-name characters, a few of them rare (outside GB 2312): holders' names are what varies most between licences.
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂喆堃昇玥䶮燊淼鑫"
+SCOPES = ("预包装食品销售（含冷藏冷冻食品）", "热食类食品制售", "散装食品销售", "冷食类食品制售")
+STREETS = ("城南街道迎春南路", "桐君街道学圣路", "旧县街道富春路", "横村镇横村大道")
+FIELDS = [
+    {"name": "business_scope", "label": "经营项目", "required": True},
+    {"name": "premises", "label": "经营场所", "required": True},
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bench data
+
+
+def bench_licence_type() -> LicenceType:
+    """The bench's 食品经营许可证 type of the demo county's market regulator (made once)."""
+    issuer = Organisation.objects.filter(name=ISSUER_NAME, active=True).first()
+    if issuer is None:
+        raise CommandError(f"没有{ISSUER_NAME}：请先运行 demo_seed")
+    licence_type, _created = LicenceType.objects.get_or_create(
+        code=BENCH_TYPE_CODE,
+        defaults={
+            "name": "食品经营许可证",
+            "issuer": issuer,
+            "validity_years": 5,
+            "field_definitions": FIELDS,
+            "layout": {"title": "食品经营许可证", "subtitle": "（电子证照）"},
+        },
+    )
+    return licence_type
+
+
+def holder_and_fields(index: int, seed: int) -> tuple[services.Holder, dict]:
+    """The index-th generated holder (a person without an account, as imported licences have) and the fields."""
+    rng = random.Random(seed * 1_000_003 + index)  # noqa: S311 — generated bench data, not secrets
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    birth = f"{1960 + index % 40:04d}{1 + index % 12:02d}{1 + index % 28:02d}"
+    id_number = resident_id(HOLDER_REGION, birth, index // 480 % 500, female=bool(index % 2))
+    holder = services.Holder(name=name, id_type=HolderIdType.RESIDENT_ID, id_number=id_number)
+    premises = f"桐庐县{rng.choice(STREETS)} {1 + index % 300} 号"
+    return holder, {"business_scope": rng.choice(SCOPES), "premises": premises}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The two phases (each job runs in a worker process, or in this process with --workers 0)
+
+
+@contextmanager
+def messages_wait_in_the_outbox():
+    """While issuing, hand no outbox message to Celery: they wait in the table for the render phase (with no broker
+    configured Celery runs eagerly, and each licence would be rendered inside its issuing call)."""
+    with mock.patch.object(outbox, "dispatch", lambda message_id: None):
+        yield
+
+
+def issue_one(job: tuple[int, int, int]) -> tuple[int, float, float]:
+    """Issue the index-th licence of the batch: (licence id, seconds, CPU seconds of this process)."""
+    index, seed, licence_type_id = job
+    holder, fields = holder_and_fields(index, seed)
+    licence_type = LicenceType.objects.select_related("issuer").get(pk=licence_type_id)
+    started, cpu = time.perf_counter(), time.process_time()
+    with messages_wait_in_the_outbox():
+        licence = services.licence_issue(actor=None, licence_type=licence_type, holder=holder, fields=fields)
+    return licence.pk, time.perf_counter() - started, time.process_time() - cpu
+
+
+def render_one(message_id: int) -> tuple[int, float, float, str]:
+    """Deliver one render message as a Celery worker does: (message id, seconds, CPU seconds of this process,
+    outcome)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = deliver_outbox_message(message_id)
+    return message_id, time.perf_counter() - started, time.process_time() - cpu, outcome
+
+
+def warm_up_issuing(licence_type_id: int) -> None:
+    """Open the connection and sign once with the seal key (the first SM2 signature of a process sets things up)."""
+    licence_type = LicenceType.objects.select_related("issuer").get(pk=licence_type_id)
+    seal = services.issuer_seal(licence_type.issuer)
+    signer_for(seal.certificate.key).sign(b"licence_bench warm-up")
+
+
+def warm_up_rendering(licence_id: int) -> None:
+    """What a Celery worker has done before its first message (its app finalised, the outbox handlers imported),
+    then render and sign one licence without storing it: the font is loaded, the seal picture and signer prepared."""
+    celery_app.finalize(auto=True)
+    outbox.get_handler(services.RENDER_TOPIC)
+    licence = Licence.objects.select_related("licence_type", "issuer", "seal").get(pk=licence_id)
+    sign_pdf(render_licence_pdf(licence), _pdf_certificate(licence))
+
+
+def _pdf_certificate(licence: Licence):
+    certificate = selectors.certificate_at(licence.issuer, CertificatePurpose.PDF, licence.signed_at)
+    return certificate or selectors.certificate_current(licence.issuer, CertificatePurpose.PDF)
+
+
+_WARM_UPS = {"issue": warm_up_issuing, "render": warm_up_rendering}
+
+
+def _worker_start(barrier, warm_up: str, argument: int) -> None:
+    connections.close_all()  # never share the parent's connection
+    _WARM_UPS[warm_up](argument)
+    barrier.wait()
+
+
+@dataclass
+class Phase:
+    """One timed phase: wall time, and per job its latency and its worker's CPU time."""
+
+    name: str
+    wall_s: float
+    latencies_s: list[float]
+    cpu_s: list[float]
+
+    def summary(self) -> dict:
+        count = len(self.latencies_s)
+        return {
+            "phase": self.name,
+            "count": count,
+            "wall_s": round(self.wall_s, 3),
+            "per_second": round(count / self.wall_s, 1) if self.wall_s else None,
+            **latency_summary(self.latencies_s),
+            "worker_cpu_ms_mean": round(1000 * statistics.fmean(self.cpu_s), 2) if self.cpu_s else None,
+        }
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile (p99 of 400 values is the 396th smallest)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * fraction // 1))
+    return ordered[int(rank) - 1]
+
+
+def latency_summary(seconds: list[float]) -> dict:
+    if not seconds:
+        return {}
+    return {
+        "p50_ms": round(1000 * percentile(seconds, 0.50), 1),
+        "p99_ms": round(1000 * percentile(seconds, 0.99), 1),
+        "max_ms": round(1000 * max(seconds), 1),
+    }
+
+
+def run_phase(name: str, func, jobs: list, *, workers: int, warm_up: str, warm_up_argument: int) -> tuple[Phase, list]:
+    """Run `func` over `jobs` with `workers` processes (0: here), after every process has warmed up."""
+    if workers == 0:
+        _WARM_UPS[warm_up](warm_up_argument)
+        started = time.perf_counter()
+        results = [func(job) for job in jobs]
+    else:
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(workers + 1)
+        connections.close_all()  # the children open their own
+        with context.Pool(workers, initializer=_worker_start, initargs=(barrier, warm_up, warm_up_argument)) as pool:
+            barrier.wait()
+            started = time.perf_counter()
+            results = list(pool.imap_unordered(func, jobs, chunksize=1))
+    wall = time.perf_counter() - started
+    return Phase(name, wall, [result[1] for result in results], [result[2] for result in results]), results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Verification of a sample
+
+
+@dataclass
+class Check:
+    """What the verification of one licence found (empty `problems`: all good)."""
+
+    identifier: str
+    problems: list[str] = field(default_factory=list)
+
+
+def _pyhanko_problems(pdf: bytes, licence: Licence) -> list[str]:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    root = selectors.platform_ca(CertificatePurpose.ECDSA_CA)
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(bytes(root.der))], allow_fetching=False)
+    signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    if len(signatures) != 1:
+        return [f"pyhanko: {len(signatures)} signatures"]
+    status = outside_event_loop(lambda: validate_pdf_signature(signatures[0], context))
+    problems = [
+        f"pyhanko: {name}"
+        for name, ok in (
+            ("intact", status.intact),
+            ("valid", status.valid),
+            ("trusted", status.trusted),
+            ("coverage", status.coverage == SignatureCoverageLevel.ENTIRE_FILE),
+            ("signer", status.signing_cert.dump() == bytes(_pdf_certificate(licence).der)),
+        )
+        if not ok
+    ]
+    return problems
+
+
+def _pdfsig_problems(pdf: bytes) -> list[str]:
+    pdfsig = shutil.which("pdfsig")
+    if pdfsig is None:
+        return []
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        output = subprocess.run([pdfsig, handle.name], capture_output=True, text=True, check=False).stdout  # noqa: S603
+    expected = ("Signature Validation: Signature is Valid.", "Total document signed")
+    return [f"pdfsig: no '{line}'" for line in expected if line not in output]
+
+
+def verify_licence(licence: Licence) -> Check:
+    """The checks a relying party makes, on the stored file and the stored data."""
+    from tongban.licences.verification import licence_seal_report
+
+    check = Check(licence.identifier)
+    if licence.render_status != RenderStatus.DONE:
+        check.problems.append(f"render_status {licence.render_status}: {licence.render_error}")
+        return check
+    with licence.pdf.open("rb") as handle:
+        pdf = handle.read()
+    if hashlib.sha256(pdf).hexdigest() != licence.pdf_sha256:
+        check.problems.append("pdf_sha256")
+    check.problems += _pyhanko_problems(pdf, licence)
+    check.problems += _pdfsig_problems(pdf)
+    seal = licence_seal_report(licence)
+    if not (seal.signature_valid and seal.chain_valid):
+        check.problems.append(f"seal: {seal.problems}")
+    return check
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where and when
+
+
+def _git_commit() -> str:
+    root = Path(__file__).resolve().parents[5]
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _database() -> str:
+    if connection.vendor == "postgresql":
+        version = connection.pg_version  # e.g. 150020
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    return connection.vendor
+
+
+def environment() -> dict:
+    """What a reader needs to compare runs: when, which commit, which database, how many cores, how busy."""
+    cpu = ""
+    with suppress(OSError, StopIteration):
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit": _git_commit(),
+        "database": _database(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_average_before": [round(value, 2) for value in os.getloadavg()],
+    }
+
+
+class Command(BaseCommand):
+    help = "签发 N 张证照并用 W 个工作进程生成签名 PDF，报告每秒张数与延迟，并抽样核验（仅用于性能测试）"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=400, help="签发张数（默认 400）")
+        parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="工作进程数（默认为 CPU 核数；0 = 本进程）"
+        )
+        parser.add_argument("--verify", type=int, default=10, help="抽样核验张数（默认 10）")
+        parser.add_argument("--seed", type=int, default=2026, help="生成持证人的随机种子")
+        parser.add_argument("--json", dest="json_path", default="", help="另将结果写入此 JSON 文件")
+
+    def handle(self, *args, count: int, workers: int, verify: int, seed: int, json_path: str, **options):
+        if CONFIG.production:
+            raise CommandError("licence_bench 只用于性能测试，生产环境拒绝执行")
+        if count <= 0 or workers < 0 or verify < 0:
+            raise CommandError("--count 必须大于 0，--workers 与 --verify 不能为负数")
+        licence_type = bench_licence_type()
+        services.issuer_seal(licence_type.issuer)  # KEYS_MISSING before licences_init
+        env = environment()
+        jobs = [(index, seed, licence_type.pk) for index in range(count)]
+        issue, issued = run_phase(
+            "issue", issue_one, jobs, workers=workers, warm_up="issue", warm_up_argument=licence_type.pk
+        )
+        licence_ids = [result[0] for result in issued]
+        messages = dict(  # message id -> licence id
+            OutboxMessage.objects.filter(
+                topic=services.RENDER_TOPIC, status=OutboxMessage.Status.PENDING, payload__licence_id__in=licence_ids
+            ).values_list("pk", "payload__licence_id")
+        )
+        if len(messages) != count:
+            raise CommandError(f"待生成的 PDF 消息应有 {count} 条，实际 {len(messages)} 条")
+        render, rendered = run_phase(
+            "render", render_one, sorted(messages), workers=workers, warm_up="render", warm_up_argument=licence_ids[0]
+        )
+        not_done = [result[3] for result in rendered if result[3] != outbox.Outcome.DONE.value]
+        env["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
+        issue_seconds = {licence_id: seconds for licence_id, seconds, _cpu in issued}
+        end_to_end = [issue_seconds[messages[message_id]] + seconds for message_id, seconds, *_ in rendered]
+        report = self._report(env, count, workers, issue, render, end_to_end)
+        report["verified"] = self._verify(licence_ids, verify, seed)
+        self._print(report)
+        if json_path:
+            Path(json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        failed = [check for check in report["verified"] if check["problems"]]
+        if not_done or failed:
+            raise CommandError(f"未完成 {len(not_done)} 条，核验失败 {len(failed)} 张：{failed[:3]}")
+
+    def _report(self, env, count, workers, issue: Phase, render: Phase, end_to_end: list[float]) -> dict:
+        total_wall = issue.wall_s + render.wall_s
+        return {
+            "environment": env,
+            "count": count,
+            "workers": workers,
+            "batch_per_second": round(count / total_wall, 1),
+            "batch_wall_s": round(total_wall, 3),
+            "phases": [issue.summary(), render.summary()],
+            "per_licence_cpu_ms": round(1000 * (statistics.fmean(issue.cpu_s) + statistics.fmean(render.cpu_s)), 2),
+            "per_licence": latency_summary(end_to_end),
+        }
+
+    def _verify(self, licence_ids: list[int], verify: int, seed: int) -> list[dict]:
+        sample = random.Random(seed).sample(licence_ids, min(verify, len(licence_ids)))  # noqa: S311
+        licences = Licence.objects.select_related("licence_type", "issuer", "seal").filter(pk__in=sample)
+        return [asdict(verify_licence(licence)) for licence in licences.order_by("pk")]
+
+    def _print(self, report: dict) -> None:
+        env = report["environment"]
+        self.stdout.write(
+            f"{env['date_utc']} UTC  commit {env['commit']}  {env['database']}  {env['cores']} cores  {env['cpu']}\n"
+            f"load average before {env['load_average_before']}, after {env['load_average_after']}\n"
+            f"{report['count']} licences, {report['workers']} worker processes"
+        )
+        for phase in report["phases"]:
+            self.stdout.write(
+                f"  {phase['phase']:<7} {phase['per_second']:>7} /s  wall {phase['wall_s']:>7} s  "
+                f"p50 {phase['p50_ms']} ms  p99 {phase['p99_ms']} ms  max {phase['max_ms']} ms  "
+                f"worker CPU {phase['worker_cpu_ms_mean']} ms each"
+            )
+        per = report["per_licence"]
+        self.stdout.write(
+            f"  batch   {report['batch_per_second']:>7} /s  wall {report['batch_wall_s']:>7} s  "
+            f"per licence (issue + render) p50 {per['p50_ms']} ms  p99 {per['p99_ms']} ms  "
+            f"worker CPU {report['per_licence_cpu_ms']} ms"
+        )
+        verified = report["verified"]
+        bad = [check for check in verified if check["problems"]]
+        self.stdout.write(f"  verified {len(verified)} licences: {len(verified) - len(bad)} good, {len(bad)} bad")
+        for check in bad:
+            self.stdout.write(f"    {check['identifier']}: {'; '.join(check['problems'])}")
