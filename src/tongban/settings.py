@@ -79,6 +79,10 @@ TEMPLATES = [
 
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, but a connection used in the last two seconds skips the per-request `SELECT 1` health
+        # check (core/db/base.py): on a busy worker that check was one extra round trip on every request.
+        db["ENGINE"] = "tongban.core.db"
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         db["CONN_MAX_AGE"] = 0
@@ -185,6 +189,10 @@ TONGBAN_LOOKUP_PER_MINUTE = CONFIG.cases["lookup_per_minute"]  # anonymous progr
 
 if CONFIG.cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}}
+    # Sessions are read from Redis and written through to the database: a signed-in page loads its session without
+    # a query, and a session revoked in any worker is deleted from both (accounts/signin.py). Without Redis the
+    # cache is per process, where a revocation in one worker would not reach the others: sessions stay in the DB.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongban"}}
 

@@ -6,9 +6,10 @@ from tongban.accounts.signin import session_touch
 
 
 class UserSessionMiddleware:
-    """After AuthenticationMiddleware. At most once a minute per session (one indexed read, one update), so most
-    requests cost nothing: revoking a session also deletes it from the session store, which signs the browser out
-    at once; this check is the backstop for stores that cannot delete (signed cookies) and feeds 最近活动."""
+    """After AuthenticationMiddleware. At most once per SESSION_CHECK_INTERVAL (5 minutes) per session (one indexed
+    read, one update), so most requests cost nothing; a request with no session cookie does not even load the
+    user. Revoking a session also deletes it from the session store, which signs the browser out at once; this
+    check is the backstop for stores that cannot delete (signed cookies) and feeds 最近活动."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -62,7 +62,11 @@ LOCKOUT_WINDOW = timedelta(minutes=30)  # the five failures fall within 30 minut
 LOCKOUT_DURATION = timedelta(minutes=60)  # counted from the fifth failure
 
 HISTORY_LIMIT = 50
-SESSION_CHECK_INTERVAL = timedelta(minutes=1)
+# How often the middleware re-reads a session's UserSession row and records its activity (最近活动 is shown to the
+# minute but is only as fresh as this). Revoking deletes the session from the store, which signs out at once; this
+# check is the backstop for stores that cannot delete. Each check writes the row and the session: 5 minutes keeps
+# that off almost every page view (docs/performance.md, "The per-request stack").
+SESSION_CHECK_INTERVAL = timedelta(minutes=5)
 # Session keys: the middleware's last check, and the pending second factor the staff sign-in hands over.
 SESSION_CHECKED_AT = "tongban_session_checked_at"
 SECOND_FACTOR_USER = "second_factor_user_id"
@@ -602,8 +606,8 @@ def sign_in_history(user: User) -> list[SignInAttempt]:
 
 
 def session_touch(request, now: datetime | None = None) -> None:
-    """The middleware's check, at most once a minute per session: sign out a session that has been ended elsewhere,
-    otherwise record that it is still in use (最近活动)."""
+    """The middleware's check, at most once per SESSION_CHECK_INTERVAL per session: sign out a session that has
+    been ended elsewhere, otherwise record that it is still in use (最近活动)."""
     now = now or timezone.now()
     checked = request.session.get(SESSION_CHECKED_AT)
     if isinstance(checked, (int, float)) and 0 <= now.timestamp() - checked < SESSION_CHECK_INTERVAL.total_seconds():

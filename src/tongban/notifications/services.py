@@ -12,6 +12,7 @@ from django.utils import timezone
 from tongban.accounts.sms import enqueue_sms
 from tongban.core import audit
 from tongban.notifications.models import Message
+from tongban.notifications.selectors import forget_unread_counts
 
 # An SMS is at most a few segments; the site message keeps the full text.
 SMS_MAX_LENGTH = 200
@@ -28,6 +29,7 @@ def notify(*, recipients, topic: str, title: str, body: str, link: str = "", sms
         messages.append(Message(recipient=recipient, topic=topic, title=title, body=body, link=link))
         if sms and recipient.phone:
             enqueue_sms(phone=recipient.phone, body=f"【通办】{body}"[:SMS_MAX_LENGTH], purpose=topic)
+    forget_unread_counts(seen)  # the header's unread count (notifications/selectors.py)
     return Message.objects.bulk_create(messages)
 
 
@@ -37,5 +39,6 @@ def message_mark_read(*, actor, message: Message) -> Message:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
+        forget_unread_counts([message.recipient_id])
         audit.record(actor=actor, action="notifications.message.read", obj=message)
     return message

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
@@ -174,3 +175,39 @@ def test_header_count_of_unread(applicants):
         '<span class="visually-hidden">条未读</span></span></a></li>'
     )
     assert selectors.unread_count(li, None) == 2
+
+
+def test_header_count_is_kept_until_a_message_is_sent_or_read(
+    applicants, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """Outside a transaction (production) each account's unread count is kept in the cache (UNREAD_TTL seconds);
+    sending or reading a message forgets it once the change commits."""
+    from tongban.notifications.services import message_mark_read, notify
+
+    li = applicants["li"]
+    first = message(li, "未读一")
+    monkeypatch.setattr(selectors, "_in_transaction", lambda: False)
+    with django_assert_num_queries(1):
+        assert selectors.unread_count(li, None) == 1
+    with django_assert_num_queries(0):
+        assert selectors.unread_count(li, None) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[li], topic="case.received", title="受理通知", body="已受理", sms=False)
+    with django_assert_num_queries(1):
+        assert selectors.unread_count(li, None) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        message_mark_read(actor=li, message=first)
+    assert selectors.unread_count(li, None) == 1
+    assert selectors.unread_count(AnonymousUser(), None) == 0
+
+
+def test_kept_header_count_of_a_legal_representative_adds_the_enterprise_messages(applicants, monkeypatch):
+    from tongban.accounts.enterprises import acting_identity_for
+
+    sun, firm = applicants["sun"], applicants["firm"]
+    message(sun, "个人消息")
+    message(firm, "企业消息一")
+    message(firm, "企业消息二")
+    monkeypatch.setattr(selectors, "_in_transaction", lambda: False)
+    assert selectors.unread_count(sun, None) == 1
+    assert selectors.unread_count(sun, acting_identity_for(sun, firm.pk)) == 3

@@ -1,0 +1,247 @@
+"""`python -m bench.stack`: the per-request cost of the shared stack, in-process (no HTTP, no load generator).
+
+Calls the WSGI application gunicorn serves, in a loop, for each request kind: an anonymous API call and page with no
+cookie, and signed-in pages and API calls (a clerk's worklist, a person's 我的办件). Prints, per kind, the mean and
+p50/p95 wall time of a request, its process CPU time (what this worker spent, whatever else the machine was doing),
+the SQL statements it ran (Django's execute wrapper; the connection health check's `SELECT 1` goes around it and is
+counted apart) and, with --profile KIND, cProfile's top functions for that kind.
+
+Run against a seeded database (manage.py migrate + demo_seed), e.g.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tongban_h5 python -m bench.stack --requests 500
+Figures depend on the machine's load; say what `uptime` showed beside any figure you quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of request: where it goes and who (if anyone) is signed in."""
+
+    name: str
+    path: str
+    username: str = ""  # "" = anonymous, no cookie at all
+    api_client: bool = False  # sends Accept: application/json and no browser user agent
+
+
+KINDS = [
+    # The bench's constant view (mounted with TONGBAN_BENCH_CEILING=1): the middleware stack and nothing else.
+    Kind("ceiling-constant", "/__bench__/constant", api_client=True),
+    Kind("healthz", "/healthz", api_client=True),
+    Kind("api-search-anon", "/api/v1/catalog/items?q=spjy", api_client=True),
+    Kind("page-anon-lookup", "/cases/lookup/"),
+    Kind("page-anon-home", "/"),
+    Kind("page-worklist", "/workbench/cases/?list=pre_review", username="reviewer_sun"),
+    Kind("api-worklist", "/api/v1/cases/worklist?list=pre_review", username="reviewer_sun", api_client=True),
+    Kind("page-mine", "/cases/mine/", username="13805710001"),
+    Kind("api-mine", "/api/v1/cases/mine", username="13805710001", api_client=True),
+]
+
+
+def _session_cookie(username: str) -> str:
+    """Sign the user in through the platform's session_start (as the bench does); the Cookie header a browser sends."""
+    from django.contrib.auth import get_user_model
+
+    from bench.scenarios_cases import _session_headers
+
+    return _session_headers(get_user_model().objects.get(username=username))["Cookie"]
+
+
+def _environ(kind: Kind, cookie: str) -> dict:
+    path, _, query = kind.path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if kind.api_client:
+        environ["HTTP_ACCEPT"] = "application/json"
+        environ["HTTP_USER_AGENT"] = "python-requests/2.32"
+    else:
+        environ["HTTP_ACCEPT"] = "text/html"
+        environ["HTTP_USER_AGENT"] = BROWSER_UA
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    return environ
+
+
+class _Counter:
+    """Counts (and keeps the text of) the SQL one request runs, through Django's execute wrapper."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(sql)
+        return execute(sql, params, many, context)
+
+
+def _health_checks() -> list[int]:
+    """Wrap the connection's is_usable() so the per-request `SELECT 1` of CONN_HEALTH_CHECKS is counted too."""
+    from django.db import connection
+
+    calls = [0]
+    original = connection.is_usable
+
+    def counted():
+        calls[0] += 1
+        return original()
+
+    connection.is_usable = counted
+    return calls
+
+
+def call(application, environ: dict) -> tuple[int, bytes]:
+    status_holder = []
+
+    def start_response(status, headers, exc_info=None):
+        status_holder.append(int(status.split(" ", 1)[0]))
+
+    env = dict(environ, **{"wsgi.input": io.BytesIO(b"")})
+    result = application(env, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return status_holder[0], body
+
+
+@dataclass
+class Measured:
+    kind: str
+    status: int
+    mean_ms: float
+    cpu_ms: float
+    p50_ms: float
+    p95_ms: float
+    sql_per_request: float
+    health_checks_per_request: float
+    first_sql: list[str]
+
+
+def measure(application, kind: Kind, *, requests: int, warmup: int, profile: bool, sort: str) -> Measured:
+    from django.db import connection
+
+    environ = _environ(kind, _session_cookie(kind.username) if kind.username else "")
+    status, _body = call(application, environ)
+    for _ in range(warmup):
+        call(application, environ)
+    counter = _Counter()
+    health = _health_checks()
+    first: list[str] = []
+    timings, cpu = [], []
+    profiler = cProfile.Profile() if profile else None
+    with connection.execute_wrapper(counter):
+        for index in range(requests):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            call(application, environ)
+            if profiler:
+                profiler.disable()
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            if index == 0:
+                first = list(counter.statements)
+    del connection.is_usable
+    if profiler:
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats(sort).print_stats(45)
+        print(f"--- cProfile {kind.name} ({requests} requests, {sort}) ---\n{stream.getvalue()}", file=sys.stderr)
+    timings.sort()
+    return Measured(
+        kind=kind.name,
+        status=status,
+        mean_ms=statistics.fmean(timings),
+        cpu_ms=statistics.fmean(cpu),
+        p50_ms=timings[len(timings) // 2],
+        p95_ms=timings[int(len(timings) * 0.95)],
+        sql_per_request=len(counter.statements) / requests,
+        health_checks_per_request=health[0] / requests,
+        first_sql=first,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stack", description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--kind", action="append", default=[], help="only these kinds (repeatable)")
+    parser.add_argument("--profile", action="append", default=[], help="cProfile these kinds (repeatable)")
+    parser.add_argument("--sql", action="store_true", help="print the SQL of one request of each kind")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative (default) or tottime")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "src")]
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+    from django.conf import settings
+
+    kinds = [kind for kind in KINDS if not args.kind or kind.name in args.kind]
+    if not settings.TONGBAN_BENCH_CEILING:
+        kinds = [kind for kind in kinds if not kind.path.startswith("/__bench__/")]
+    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    columns = (
+        ("status", 6),
+        ("mean ms", 8),
+        ("CPU ms", 7),
+        ("p50 ms", 7),
+        ("p95 ms", 7),
+        ("SQL/req", 8),
+        ("SELECT 1", 8),
+    )
+    print(f"{'kind':<18}" + "".join(f" {name:>{width}}" for name, width in columns))
+    for kind in kinds:
+        result = measure(
+            application,
+            kind,
+            requests=args.requests,
+            warmup=args.warmup,
+            profile=kind.name in args.profile,
+            sort=args.sort,
+        )
+        print(
+            f"{result.kind:<18} {result.status:>6} {result.mean_ms:>8.2f} {result.cpu_ms:>7.2f}"
+            f" {result.p50_ms:>7.2f} {result.p95_ms:>7.2f}"
+            f" {result.sql_per_request:>8.2f} {result.health_checks_per_request:>8.2f}",
+            flush=True,
+        )
+        if args.sql:
+            for statement in result.first_sql:
+                print(f"    {statement[:160]}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The shared per-request stack (docs/performance.md, "The per-request stack"): what every request pays for.
+
+- A request with no cookie touches neither the session store nor the user table.
+- Every page names the deployment region; a process reads it once a minute, and forgets it when a region changes.
+- A reused PostgreSQL connection is health-checked only after sitting idle (core/db/base.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db.backends.postgresql.base import DatabaseWrapper as DjangoPostgres
+
+from tongban.core import context_processors
+from tongban.core.db import base as tongban_postgres
+from tongban.core.models import Region, RegionLevel
+
+
+@pytest.fixture
+def county(settings):
+    province = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE)
+    city = Region.objects.create(code="330100", name="杭州市", level=RegionLevel.CITY, parent=province)
+    county = Region.objects.create(code="330122", name="桐庐县", level=RegionLevel.COUNTY, parent=city)
+    settings.TONGBAN_REGION_CODE = "330122"
+    return county
+
+
+@pytest.mark.django_db
+def test_a_request_without_cookies_runs_only_its_own_query_and_sets_no_session(client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the probe's own SELECT 1: no session, user, acting-for or region read
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_the_shell_region_is_read_once_a_minute_per_process(county, monkeypatch, django_assert_num_queries):
+    now = [1000.0]
+    monkeypatch.setattr(context_processors, "_region", None)
+    monkeypatch.setattr(context_processors, "_in_transaction", lambda: False)
+    monkeypatch.setattr(context_processors.time, "monotonic", lambda: now[0])
+    with django_assert_num_queries(1):
+        assert context_processors.shell_region() == county
+    with django_assert_num_queries(0):
+        assert context_processors.shell_region().name == "桐庐县"
+    now[0] += context_processors.REGION_TTL + 1
+    with django_assert_num_queries(1):
+        assert context_processors.shell_region().parent.name == "杭州市"
+
+
+@pytest.mark.django_db
+def test_a_region_saved_in_this_process_shows_on_the_next_page(county, monkeypatch):
+    monkeypatch.setattr(context_processors, "_region", None)
+    monkeypatch.setattr(context_processors, "_in_transaction", lambda: False)
+    assert context_processors.shell_region().name == "桐庐县"
+    county.name = "桐庐县（新）"
+    county.save()
+    assert context_processors.shell_region().name == "桐庐县（新）"
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_the_shell_region_is_read_fresh_and_not_kept(county, monkeypatch):
+    monkeypatch.setattr(context_processors, "_region", None)
+    assert context_processors.shell_region() == county
+    assert context_processors._region is None
+
+
+class _Probe(tongban_postgres.DatabaseWrapper):
+    """The backend's health-check decision alone: no server, is_usable() counted instead of sent."""
+
+    def __init__(self):
+        self.alias, self.settings_dict = "default", {"OPTIONS": {}}  # no psycopg pool: the per-request check applies
+        self.connection = object()
+        self.health_check_enabled = True
+        self.health_check_done = False
+        self.checks = 0
+
+    def is_usable(self):
+        self.checks += 1
+        return True
+
+
+def test_a_connection_used_moments_ago_skips_the_health_check_and_an_idle_one_gets_it(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(tongban_postgres.time, "monotonic", lambda: now[0])
+    probe = _Probe()
+    probe.close_if_health_check_failed()  # never used since it was opened here: checked
+    assert probe.checks == 1
+    probe.health_check_done = False  # the next request (Django resets it at each request's start)
+    now[0] += tongban_postgres.HEALTH_CHECK_AFTER_IDLE_S - 0.5
+    probe.close_if_health_check_failed()
+    assert (probe.checks, probe.health_check_done) == (1, True)
+    probe.health_check_done = False
+    now[0] += tongban_postgres.HEALTH_CHECK_AFTER_IDLE_S + 0.5
+    probe.close_if_health_check_failed()
+    assert probe.checks == 2
+
+
+def test_postgresql_urls_use_the_platform_backend():
+    from tongban.settings import _database
+
+    assert issubclass(tongban_postgres.DatabaseWrapper, DjangoPostgres)
+    assert _database("postgres://u@127.0.0.1:5432/tongban")["ENGINE"] == "tongban.core.db"
+    assert _database("postgres://u@127.0.0.1:5432/tongban")["CONN_HEALTH_CHECKS"] is True
