@@ -79,10 +79,11 @@ def licence_for_issuer_staff(user, identifier: str) -> Licence:
 
 
 def current_version(licence: Licence) -> Licence:
-    """The newest version of a licence (itself when it was never changed): follows `replaced_by`."""
+    """The newest version of a licence (itself when it was never changed): follows `replaced_by`. Takes anything
+    with the licence's `pk` (public verification passes what it read: selectors.PublicLicence)."""
     current = licence
     for _step in range(_CHAIN_LIMIT):
-        following = Licence.objects.filter(replaces=current).select_related("licence_type", "issuer").first()
+        following = Licence.objects.filter(replaces_id=current.pk).select_related("licence_type", "issuer").first()
         if following is None:
             break
         current = following

@@ -320,6 +320,23 @@ class Licence(models.Model):
     # Historical import (licences/imports.py): the paper licence's own number, and that it came from an import.
     licence_number = models.CharField(_("证照编号"), max_length=64, blank=True, help_text=_("纸质证照上的原编号"))
     imported = models.BooleanField(_("历史数据导入"), default=False)
+    # The stored verification (licences/verification.py, verification_store): the signed bytes never change, so the seal
+    # signature and its chain are checked once and the outcome kept here with the certificate it was checked against
+    # (whose status every verification joins: revoking it shows at once), beside the holder's masked ID. A database
+    # trigger (migration 0002) empties `checked_at` whenever the data, its digest, the signature, the issuer or the
+    # holder's ID number change, so the next verification checks again: tampering shows as before.
+    checked_at = models.DateTimeField(_("签章核验时间"), null=True, blank=True, editable=False)
+    check_result = models.JSONField(_("签章核验结果"), default=dict, blank=True, editable=False)
+    check_certificate = models.ForeignKey(
+        Certificate,
+        verbose_name=_("核验所用签章证书"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    public_id_number = models.CharField(_("持证主体证件号码（脱敏）"), max_length=40, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,10 @@ licence); private keys are never read here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from types import SimpleNamespace
 
+from django.db import connections
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +88,84 @@ def licence_status(licence, today: dt.date) -> str:
     if licence.status == LicenceStatus.VALID and licence.valid_until is not None and licence.valid_until < today:
         return LicenceStatus.EXPIRED
     return licence.status
+
+
+# What public verification reads of a licence, its type, issuer and checked certificate: everything it shows and
+# nothing else (not the sealed data, the signature, or the encrypted ID number, whose decryption would cost each time).
+# The names are the attributes of PublicLicence, related ones with "__" turned into ".".
+VERIFICATION_COLUMNS = (
+    "pk",
+    "identifier",
+    "holder_id",
+    "holder_name",
+    "holder_id_type",
+    "public_id_number",
+    "fields",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "region_code",
+    "status",
+    "revoked_at",
+    "revocation_reason",
+    "data_sm3",
+    "checked_at",
+    "check_result",
+    "licence_type__code",
+    "licence_type__name",
+    "licence_type__field_definitions",
+    "issuer__uscc",
+    "issuer__name",
+    "check_certificate__status",
+)
+
+
+class PublicLicence(SimpleNamespace):
+    """A licence as public verification reads it (VERIFICATION_COLUMNS): `licence.licence_type.name`,
+    `licence.issuer.uscc` and `licence.check_certificate.status` read as on the model, so pages and helpers that take
+    a licence take this too. Nothing here can be saved."""
+
+
+def _public_licence(row: tuple) -> PublicLicence:
+    values, related = {}, {}
+    for name, value in zip(VERIFICATION_COLUMNS, row, strict=True):
+        relation, _sep, attribute = name.partition("__")
+        if attribute:
+            related.setdefault(relation, {})[attribute] = value
+        else:
+            values[name] = value
+    return PublicLicence(**values, **{relation: SimpleNamespace(**fields) for relation, fields in related.items()})
+
+
+@functools.cache
+def _compiled_public_check(alias: str) -> tuple[str, dict]:
+    """The SQL of the public check's one statement for a database, compiled once by the ORM from the columns above
+    (compiling it costs more than running it), with the converters of its columns (JSON, dates) by position."""
+    from tongban.licences.models import Licence
+
+    query = Licence.objects.filter(identifier="").order_by().values_list(*VERIFICATION_COLUMNS)[:1].query
+    compiler = query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    if list(params) != [""]:  # the identifier must be the statement's only parameter
+        raise RuntimeError(f"unexpected parameters of the public check: {params!r}")
+    return sql, compiler.get_converters([column for column, _info, _alias in compiler.select])
+
+
+def licence_for_public_check(identifier: str, using: str = "default") -> PublicLicence | None:
+    """The licence with this (normalised) identifier as public verification reads it, in one indexed statement: the
+    stored seal check and, joined, the status of the certificate it was checked against; None when there is none."""
+    sql, converters = _compiled_public_check(using)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [identifier])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    for position, (functions, expression) in converters.items():  # as the ORM's compiler.apply_converters does
+        for function in functions:
+            row[position] = function(row[position], expression, connection)
+    return _public_licence(row)
 
 
 def public_fields(licence) -> list[tuple[str, str, str]]:

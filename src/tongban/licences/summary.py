@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tongban.core.pii import mask_id_number
-from tongban.licences import selectors
+from tongban.licences import access, selectors
 from tongban.licences.models import HolderIdType, Licence, LicenceStatus
-from tongban.licences.verification import SealReport, licence_seal_report
+from tongban.licences.verification import SealReport, stored_seal_report, verification_store
 
 
 @dataclass
 class VerificationSummary:
     """A licence as the public sees it: status, key fields, the holder's ID masked, and the seal check."""
 
-    licence: Licence
+    licence: selectors.PublicLicence
     status: str
     status_label: str
     holder_id_type_label: str
@@ -35,18 +34,30 @@ class VerificationSummary:
         return self.genuine and self.status == LicenceStatus.VALID
 
 
-def verification_summary(licence: Licence) -> VerificationSummary:
-    """Build the public summary (verifies the seal signature each time: revocation and tampering show at once)."""
+def verification_summary(licence: selectors.PublicLicence) -> VerificationSummary:
+    """Build the public summary of a licence loaded by `selectors.licence_for_public_check`: the status as of today
+    and the stored seal check with its certificate's status now (revocations show at once), no cryptography."""
     status = selectors.licence_status(licence, timezone.localdate())
+    certificate = licence.check_certificate
     return VerificationSummary(
         licence=licence,
         status=status,
         status_label=str(LicenceStatus(status).label),
         holder_id_type_label=str(HolderIdType(licence.holder_id_type).label),
-        holder_id_masked=mask_id_number(licence.holder_id_number),
+        holder_id_masked=licence.public_id_number,
         fields=selectors.public_fields(licence),
-        seal=licence_seal_report(licence),
+        seal=stored_seal_report(licence.check_result, certificate.status if certificate else None),
     )
+
+
+def public_verification(identifier: str) -> VerificationSummary:
+    """The public summary for an identifier (IDENTIFIER_INVALID / LICENCE_NOT_FOUND otherwise). The seal is checked
+    on the first verification (and again after its data changed), stored, and only read from then on."""
+    licence = access.licence_for_verification(identifier, find=selectors.licence_for_public_check)
+    if licence.checked_at is None:
+        verification_store(Licence.objects.get(pk=licence.pk))
+        licence = selectors.licence_for_public_check(licence.identifier)
+    return verification_summary(licence)
 
 
 # What each problem code of a verification means, for pages and the command line.

@@ -12,12 +12,14 @@ import hashlib
 import io
 import json
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from django.utils import timezone
 
 from tongban.core import crypto
+from tongban.core.pii import mask_id_number
 from tongban.licences.identifier import parse_identifier
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
 from tongban.licences.pdf import outside_event_loop
@@ -76,45 +78,102 @@ def _seal_der(signature_der: bytes) -> bytes:
     return signature_load(signature_der)["to_sign"]["eseal"].dump()
 
 
-def _library_chain_problems(licence: Licence, certificate_der: bytes, signed_at: dt.datetime | None) -> list[str]:
-    """Chain checks against the platform's own records: a known seal certificate of the issuer, not revoked."""
+def _library_chain_problems(
+    licence: Licence, certificate_der: bytes, signed_at: dt.datetime | None
+) -> tuple[list[str], Certificate | None]:
+    """Chain checks against the platform's own records, all but the certificate's revocation (a status that changes:
+    `with_revocation`): a known seal certificate of the issuer, issued by the platform SM2 root. Also the certificate
+    record, so its status can be read later."""
     certificate = (
         Certificate.objects.select_related("issuer")
         .filter(sm3_fingerprint=crypto.sm3_hex(certificate_der), purpose=CertificatePurpose.SEAL)
         .first()
     )
     if certificate is None or certificate.issuer is None:
-        return ["certificate_unknown"]
+        return ["certificate_unknown"], None
     problems = []
     if certificate.organisation_id != licence.issuer_id:
         problems.append("certificate_not_issuer")
-    if certificate.status == CredentialStatus.REVOKED:
-        problems.append("certificate_revoked")
     if certificate.issuer.purpose != CertificatePurpose.SM2_CA or certificate.issuer.organisation_id is not None:
         problems.append("chain")
-    return problems + _chain_problems(certificate_der, bytes(certificate.issuer.der), signed_at)
+    return problems + _chain_problems(certificate_der, bytes(certificate.issuer.der), signed_at), certificate
 
 
-def licence_seal_report(licence: Licence) -> SealReport:
-    """Verify the licence's seal signature over its stored data, the seal's maker signature and the chain."""
+def licence_seal_check(licence: Licence) -> tuple[SealReport, Certificate | None]:
+    """What never changes for a licence: its seal signature over its stored data, the seal's maker signature and the
+    chain as of signing (not the certificate's revocation); and the platform's record of the signer's certificate."""
     signature_der, data = bytes(licence.signature), bytes(licence.data)
     signature_problems = signature_check(signature_der, data)
     if crypto.sm3_hex(data) != licence.data_sm3 and "data_hash" not in signature_problems:
         signature_problems.append("data_hash")
     certificate_der = _signer_certificate_der(signature_der)
     if certificate_der is None:
-        return SealReport(False, False, signature_problems)
+        return SealReport(False, False, signature_problems), None
     signed_at = _signing_time(signature_der)
-    chain_problems = _library_chain_problems(licence, certificate_der, signed_at)
+    chain_problems, certificate = _library_chain_problems(licence, certificate_der, signed_at)
     if not seal_signature_valid(_seal_der(signature_der)):
         chain_problems.append("seal")
     subject = asn1_x509.Certificate.load(certificate_der).subject.human_friendly
-    return SealReport(
+    report = SealReport(
         signature_valid=not signature_problems,
         chain_valid=not chain_problems,
         problems=signature_problems + chain_problems,
         signed_at=signed_at,
         certificate_subject=subject,
+    )
+    return report, certificate
+
+
+def with_revocation(report: SealReport, certificate_status: str | None) -> SealReport:
+    """The report as of now: a revoked signer certificate fails the chain (the one part of the check that changes)."""
+    if certificate_status != CredentialStatus.REVOKED:
+        return report
+    return replace(report, chain_valid=False, problems=[*report.problems, "certificate_revoked"])
+
+
+def licence_seal_report(licence: Licence) -> SealReport:
+    """Verify the licence's seal signature over its stored data, the seal's maker signature and the chain, now."""
+    report, certificate = licence_seal_check(licence)
+    return with_revocation(report, certificate.status if certificate else None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The stored verification: checked once (the signed bytes never change), read on every verification
+
+
+def _stored_report(report: SealReport) -> dict:
+    return {
+        "signature_valid": report.signature_valid,
+        "chain_valid": report.chain_valid,
+        "problems": report.problems,
+        "signed_at": report.signed_at.isoformat() if report.signed_at else None,
+        "certificate_subject": report.certificate_subject,
+    }
+
+
+def stored_seal_report(result: dict, certificate_status: str | None) -> SealReport:
+    """The seal report from a licence's stored check and its certificate's status now."""
+    signed_at = result.get("signed_at")
+    report = SealReport(
+        signature_valid=result["signature_valid"],
+        chain_valid=result["chain_valid"],
+        problems=list(result["problems"]),
+        signed_at=dt.datetime.fromisoformat(signed_at) if signed_at else None,
+        certificate_subject=result["certificate_subject"],
+    )
+    return with_revocation(report, certificate_status)
+
+
+def verification_store(licence: Licence) -> None:
+    """Check the licence's seal once and store the outcome (what, when, against which certificate) with its masked
+    holder ID: what every later verification reads instead of checking again. Idempotent; the database trigger
+    empties `checked_at` again when the sealed data or the signature change."""
+    report, certificate = licence_seal_check(licence)
+    Licence.objects.filter(pk=licence.pk).update(
+        checked_at=timezone.now(),
+        check_result=_stored_report(report),
+        check_certificate=certificate,
+        public_id_number=mask_id_number(licence.holder_id_number),
     )
 
 

@@ -15,7 +15,7 @@ from tongban.licences import access, selectors
 from tongban.licences.lifecycle import current_version
 from tongban.licences.models import LicenceStatus
 from tongban.licences.pdf import SHORT_DIGEST_LENGTH
-from tongban.licences.summary import problem_labels, verification_summary
+from tongban.licences.summary import problem_labels, public_verification
 from tongban.licences.verification import licence_package, pdf_report
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
@@ -37,11 +37,11 @@ class PdfUploadForm(forms.Form):
 def verify(request, identifier: str):
     """The verification result of one licence (public; the holder's ID masked)."""
     try:
-        licence = access.licence_for_verification(identifier)
+        summary = public_verification(identifier)
     except DomainError as error:
         context = {"error": error, "identifier": identifier, "form": PdfUploadForm()}
         return render(request, "licences/verify_missing.html", context, status=error.code.status)
-    summary = verification_summary(licence)
+    licence = summary.licence
     digest = request.GET.get("d", "")[:SHORT_DIGEST_LENGTH]
     context = {
         "summary": summary,

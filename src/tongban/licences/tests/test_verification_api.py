@@ -98,5 +98,24 @@ def test_an_unknown_identifier_is_404(client, issue):
 
 def test_the_query_count_is_pinned(client, issue, django_assert_num_queries):
     licence = issue()
-    with django_assert_num_queries(2):  # the licence with its type, issuer and seal; the seal certificate and its CA
+    # The first verification: the licence as verification reads it, then whole, the seal certificate with its CA,
+    # the stored check, the licence read again. Every later one: one statement (test_verification_stored.py).
+    with django_assert_num_queries(5):
         assert client.get(_url(licence.identifier)).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(_url(licence.identifier)).status_code == 200
+
+
+def test_the_answer_is_byte_for_byte_what_ninja_would_send(client, rf, issue):
+    from tongban.api import api
+    from tongban.licences.api import _out
+    from tongban.licences.schemas import VerificationOut
+    from tongban.licences.summary import public_verification
+
+    licence = issue()
+    services.licence_revoke(actor=None, licence=licence, reason="以欺骗手段取得许可")  # dates, datetimes, nulls
+    response = client.get(_url(licence.identifier))
+    validated = VerificationOut.model_validate(_out(public_verification(licence.identifier))).model_dump()
+    expected = api.create_response(rf.get("/"), validated, status=200)
+    assert (response.status_code, response["Content-Type"]) == (200, expected["Content-Type"])
+    assert response.content == expected.content
