@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from bench.scenarios_cases import CASE_SCENARIOS
+from bench.scenarios_licences import LICENCE_SCENARIOS
 from bench.scenarios_review import REVIEW_SCENARIOS
 
 CEILING_PREFIX = "/__bench__/"
@@ -102,6 +103,7 @@ SCENARIOS: dict[str, Scenario] = {
         *CATALOG_SCENARIOS,
         *(Scenario(**fields) for fields in CASE_SCENARIOS),
         *(Scenario(**fields) for fields in REVIEW_SCENARIOS),
+        *(Scenario(**fields) for fields in LICENCE_SCENARIOS),
         CEILING_CONSTANT,
         CEILING_INSERT,
     )
