@@ -56,6 +56,7 @@ VERIFY_PATH = "/licences/verify/{identifier}/"
 SHORT_DIGEST_LENGTH = 16  # hex characters of the data's SM3 shown in the QR code and under it
 QR_BORDER = 2  # light modules around the QR code, inside its printed square
 QR_MASK = 0  # the QR code's mask pattern: fixed, see _draw_qr
+QR_BOX = (28 * mm, 22 * mm, 32 * mm)  # where the QR code is printed: left, bottom, side (points)
 _ECDSA_SIGNATURE_MAX = 72  # DER SEQUENCE{r, s} of P-256 is at most 72 bytes
 
 
@@ -223,7 +224,7 @@ def render_licence_pdf(licence: Licence) -> bytes:
     pdf.drawRightString(width - 30 * mm, bottom - 8 * mm, chinese_date(licence.issued_on))
     seal_size = 40 * mm
     _prepared_image(bytes(licence.seal.picture)).draw(pdf, width - 78 * mm, bottom - 24 * mm, seal_size, seal_size)
-    _draw_qr(pdf, verification_url(licence), 28 * mm, 22 * mm, 32 * mm)
+    _draw_qr(pdf, verification_url(licence), *QR_BOX)
     pdf.setFont(font, 9)
     pdf.drawString(64 * mm, 40 * mm, "扫码核验本证照")
     pdf.drawString(64 * mm, 34 * mm, f"数据摘要（SM3）：{licence.data_sm3[:SHORT_DIGEST_LENGTH]}")
