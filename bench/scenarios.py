@@ -7,11 +7,11 @@ is reported as skipped, not as errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from bench.scenarios_cases import CASE_SCENARIOS
 from bench.scenarios_licences import LICENCE_SCENARIOS
 from bench.scenarios_review import REVIEW_SCENARIOS
+from bench.scenarios_search import POPULAR
 
 CEILING_PREFIX = "/__bench__/"
 
@@ -47,39 +47,33 @@ CEILING_INSERT = Scenario(
 
 # Catalogue search and guide (issue 4). The region is the demo county; the guide is the demo county's
 # 食品经营许可证核发 (its code is fixed by the demo data). Searches run over whatever the database holds: the figures in
-# docs/performance.md were taken after `manage.py catalog_generate --items 50000`.
-DEMO_COUNTY = "330122"
+# docs/performance.md were taken after `manage.py catalog_generate --items 50000`. The search scenarios rotate over
+# popular queries of their kind with Zipf weights, a stream per client (bench/scenarios_search.py): searches are
+# cached per query, and one repeated string would measure one cache entry; search-miss never repeats a search.
 DEMO_FOOD_LICENCE = "11330122002500017D4000117001000"
 
 
-def _catalog_query(**params: str) -> str:
-    return "/api/v1/catalog/items?" + urlencode(params)
-
-
-def _search_page(**params: str) -> str:
-    return "/services/search/?" + urlencode(params)
+def _search(name: str, description: str) -> Scenario:
+    path = POPULAR[name][0] if name in POPULAR else POPULAR["search-colloquial"][0]
+    return Scenario(
+        name=name, path=path, description=description, prepare=name, prepare_module="bench.scenarios_search"
+    )
 
 
 CATALOG_SCENARIOS = (
-    Scenario(
-        name="search-colloquial",
-        path=_catalog_query(q="我想开个小饭馆", region=DEMO_COUNTY),
-        description="事项搜索 API：群众说法（同义词）+ 所在地 / search API, colloquial words through synonyms, region",
+    _search(
+        "search-colloquial",
+        "事项搜索 API：群众说法（同义词）+ 所在地，20 个常见问法轮换 / search API, 20 colloquial queries, region",
     ),
-    Scenario(
-        name="search-initials",
-        path=_catalog_query(q="spjy", region=DEMO_COUNTY),
-        description="事项搜索 API：拼音首字母 / search API, pinyin initials, region",
+    _search("search-initials", "事项搜索 API：拼音首字母，15 个轮换 / search API, 15 pinyin-initials queries, region"),
+    _search(
+        "search-typo",
+        "事项搜索 API：错别字、全国不限地区，8 个轮换 / search API, 8 queries with a wrong character, nationwide",
     ),
-    Scenario(
-        name="search-typo",
-        path=_catalog_query(q="食品经荣许可"),
-        description="事项搜索 API：错别字、全国不限地区 / search API, a wrong character, no region (widest match)",
-    ),
-    Scenario(
-        name="search-page",
-        path=_search_page(q="开饭店"),
-        description="搜索结果页 / portal search results page",
+    _search("search-page", "搜索结果页，19 个常见问法轮换 / portal search results page, 19 colloquial queries"),
+    _search(
+        "search-miss",
+        "事项搜索 API：每次不同的问法和县（不命中缓存）/ search API, a new (query, county) each time (misses)",
     ),
     Scenario(
         name="guide-page",

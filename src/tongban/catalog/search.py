@@ -30,20 +30,26 @@ typed travels as a parameter, and the FTS5/tsquery strings are built from words 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import math
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
+from tongban.catalog import search_cache
 from tongban.catalog.models import ImplementationItem, ItemType, SearchDocument, ServiceScope, Synonym
+
+T = TypeVar("T")
 
 DICT_PATH = Path(__file__).resolve().parent / "data" / "dict.txt"
 FTS_TABLE = "catalog_search_fts"
@@ -264,15 +270,28 @@ def seed_synonyms() -> int:
 
 
 SYNONYM_TTL = 60.0  # seconds a process keeps the synonym table; an edit also clears it in the editing process
-_synonyms: tuple[float, list[tuple[str, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class _SynonymTable:
+    """The synonym table as a process keeps it: when it was read, its rows, and a digest of them (the version cached
+    results are keyed by, the same in every process that read the same rows)."""
+
+    loaded_at: float
+    rows: list[tuple[str, str]]
+    version: str
+
+
+_synonyms: _SynonymTable | None = None
 _synonyms_lock = threading.Lock()
 
 
 def synonyms_forget(**_kwargs) -> None:
-    """Drop this process's copy of the synonym table (on every Synonym save or delete, signals below); other
-    processes reload theirs within SYNONYM_TTL seconds."""
+    """Drop this process's copy of the synonym table (on every Synonym save or delete, signals below) and start a
+    new catalogue generation (cached results); other processes reload their table within SYNONYM_TTL seconds."""
     global _synonyms
     _synonyms = None
+    search_cache.bump()
 
 
 def _in_transaction() -> bool:
@@ -285,16 +304,26 @@ def _synonym_table() -> list[tuple[str, str]]:
     Inside a transaction (a write, or a test) the table is read fresh and not kept: what that transaction sees may
     be rolled back, and no signal says so.
     """
-    global _synonyms
     if _in_transaction():
         return list(Synonym.objects.order_by("phrase").values_list("phrase", "means"))
+    return _kept_synonym_table().rows
+
+
+def _kept_synonym_table() -> _SynonymTable:
+    global _synonyms
     now = time.monotonic()
     cached = _synonyms
-    if cached is None or now - cached[0] > SYNONYM_TTL:
+    if cached is None or now - cached.loaded_at > SYNONYM_TTL:
         with _synonyms_lock:
             rows = list(Synonym.objects.order_by("phrase").values_list("phrase", "means"))
-            _synonyms = cached = (now, rows)
-    return cached[1]
+            version = hashlib.blake2b(repr(rows).encode("utf-8"), digest_size=8).hexdigest()
+            _synonyms = cached = _SynonymTable(now, rows, version)
+    return cached
+
+
+def synonym_version() -> str:
+    """The version of the synonym table this process searches with (outside a transaction)."""
+    return _kept_synonym_table().version
 
 
 def _synonym_meanings(q: str) -> list[str]:
@@ -398,8 +427,11 @@ def _write_fulltext(entries: list[_Entry]) -> None:
 
 
 def _delete_documents(item_ids: list[int]) -> None:
+    """Take the items' rows out of the index. Every change of an item's entry starts here (indexing replaces the
+    rows), so this is where cached search results are let go (a new generation on commit)."""
     if not item_ids:
         return
+    search_cache.bump()
     if connection.vendor == "sqlite":
         marks = ", ".join(["%s"] * len(item_ids))
         with connection.cursor() as cursor:
@@ -468,7 +500,10 @@ def refresh_use_counts() -> int:
             "UPDATE catalog_searchdocument SET use_count = i.use_count FROM catalog_implementationitem i "
             "WHERE i.id = catalog_searchdocument.item_id AND catalog_searchdocument.use_count <> i.use_count"
         )
-        return cursor.rowcount
+        changed = cursor.rowcount
+    if changed:
+        search_cache.bump()  # the ranking changed
+    return changed
 
 
 def rebuild_index() -> int:
@@ -478,6 +513,7 @@ def rebuild_index() -> int:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
         SearchDocument.objects.all().delete()
+        search_cache.bump()
     ids = list(
         ImplementationItem.objects.filter(published_version__isnull=False).order_by("pk").values_list("pk", flat=True)
     )
@@ -811,13 +847,32 @@ def search(
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     page = max(1, int(page))
-    query = parse_query(q, _synonym_meanings(q) if q else [])
+    region_code = (region_code or "").strip()[:12] if (region_code or "").strip().isdigit() else ""
+    query, match_sql, match_params = _analysed(
+        q, tuple(_synonym_meanings(q)) if q else (), region_code, connection.vendor
+    )
     if q and query.empty:
         return SearchResults([], 0, {"organisation": [], "item_type": [], "region": []}, 1, 1, [])
     conditions = _filters(organisation_id=organisation_id, item_type=item_type, audience=audience, theme=theme)
-    match_sql, match_params = _matches(
-        query, (region_code or "").strip()[:12] if (region_code or "").strip().isdigit() else ""
-    )
-    hits, total, facets = _run(match_sql, match_params, conditions, bool(q), per_page, (page - 1) * per_page)
+    hits, total, facets = _run(match_sql, list(match_params), conditions, bool(q), per_page, (page - 1) * per_page)
     pages = max(1, math.ceil(total / per_page)) if total else 1
     return SearchResults(hits, total, facets, page, pages, query.terms)
+
+
+@functools.lru_cache(maxsize=4096)
+def _analysed(q: str, meanings: tuple[str, ...], region_code: str, vendor: str) -> tuple[_Query, str, tuple]:
+    """The query read into words and its match as SQL, kept per process for each query, the synonym meanings found
+    in it and the region (a tenth of a search's Python on a miss); `vendor` keys the SQL dialect."""
+    query = parse_query(q, list(meanings))
+    match_sql, match_params = _matches(query, region_code)
+    return query, match_sql, tuple(match_params)
+
+
+def cached(kind: str, build: Callable[[SearchResults], T], **arguments) -> T:
+    """build(search(**arguments)), kept in the search cache (catalog/search_cache.py) under the kind of answer (an
+    API body, the results page's results), every argument and the synonym table's version: a popular search is
+    answered without SQL until the catalogue changes."""
+    return search_cache.remember(
+        lambda: (kind, synonym_version(), sorted(arguments.items())),
+        lambda: build(search(**arguments)),
+    )

@@ -121,7 +121,11 @@ def search_results(request):
     }
     page_number = request.GET.get("page", "1")
     page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 1000 else 1
-    results = search.search(q, page=page_number, per_page=PER_PAGE, **filters) if (q or any(filters.values())) else None
+    results = (
+        search.cached("page", _as_they_are, q=q, page=page_number, per_page=PER_PAGE, **filters)
+        if (q or any(filters.values()))
+        else None
+    )
     context.update(
         q=q,
         results=results,
@@ -132,6 +136,11 @@ def search_results(request):
         next_query=_query_string(request, page=page_number + 1) if results and page_number < results.pages else "",
     )
     return render(request, "catalog/portal/search.html", context)
+
+
+def _as_they_are(results: search.SearchResults) -> search.SearchResults:
+    """The results page keeps the search results themselves (its links depend on the request, not the results)."""
+    return results
 
 
 def _facet_groups(request, facets: dict) -> list[dict]:
