@@ -39,7 +39,7 @@ from tongban.cases.schemas import (
 )
 from tongban.cases.uploads import upload_store
 from tongban.cases.views_progress import ID_SLOT, NUMBER_SLOT, UUID_SLOT, url_template
-from tongban.catalog.access import access_published_item
+from tongban.catalog.access import access_item_to_apply
 from tongban.core.errors import DomainError
 from tongban.core.middleware import client_ip
 
@@ -221,11 +221,11 @@ def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header(""
     不会重复立案。以企业身份申请时在 enterprise 中给出企业账号 id。"""
     key = _idempotency_key(idempotency_key)
     person = _caller(request)
-    replayed = services.case_for_idempotency_key(person, key)
+    replayed = services.case_id_for_idempotency_key(person, key)
     if replayed is not None:  # before any other check: a replay after the item was retired still gets its case
         return Status(200, _created(_for_response(replayed)))
     identity = _identity(request, payload.enterprise)
-    item = access_published_item(payload.item.strip())
+    item = access_item_to_apply(payload.item.strip())
     case, created = services.case_submit_new(
         actor=person,
         applicant=access.current_applicant(person, identity),
@@ -236,11 +236,11 @@ def case_create(request, payload: CaseCreateIn, idempotency_key: str = Header(""
         replay_checked=True,
     )
     # A new case comes back with its item, version and organisation attached; a concurrent duplicate's is read.
-    return Status(201, _created(case)) if created else Status(200, _created(_for_response(case)))
+    return Status(201, _created(case)) if created else Status(200, _created(_for_response(case.pk)))
 
 
-def _for_response(case: Case) -> Case:
-    return Case.objects.select_related("item", "version", "organisation").get(pk=case.pk)
+def _for_response(case_id: int) -> Case:
+    return Case.objects.select_related("item", "version", "organisation").get(pk=case_id)
 
 
 # --- Following ----------------------------------------------------------------------------------------------------

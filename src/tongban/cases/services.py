@@ -555,7 +555,16 @@ def _submit_in_one_go(
 
 def case_for_idempotency_key(actor: User, key: str) -> Case | None:
     """The case this person already submitted with this key, if any (a replay answers with it, whatever changed)."""
-    return Case.objects.filter(submitted_by=actor, idempotency_key=key).exclude(status=CaseStatus.DRAFT).first()
+    return _submitted_with_key(actor, key).first()
+
+
+def case_id_for_idempotency_key(actor: User, key: str) -> int | None:
+    """Only the id of that case: the submission API asks on every call, and one column is cheaper to ask for."""
+    return _submitted_with_key(actor, key).values_list("pk", flat=True).first()
+
+
+def _submitted_with_key(actor: User, key: str):
+    return Case.objects.filter(submitted_by=actor, idempotency_key=key).exclude(status=CaseStatus.DRAFT)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -115,7 +115,17 @@ def access_version_for_reviewer(user, version_id) -> ItemVersion:
 
 def access_published_item(code: str) -> ImplementationItem:
     """A published item by its implementation code, for anyone: ITEM_NOT_FOUND (404) when absent or not published."""
-    item = _items().filter(code=code, published_version__isnull=False).first()
+    return _published(_items(), code)
+
+
+def access_item_to_apply(code: str) -> ImplementationItem:
+    """access_published_item for an application: with its organisation and published version only. The submission
+    API is hot (issue 5) and reads neither the region nor the basic item the guide pages show."""
+    return _published(ImplementationItem.objects.select_related("organisation", "published_version"), code)
+
+
+def _published(items: QuerySet[ImplementationItem], code: str) -> ImplementationItem:
+    item = items.filter(code=code, published_version__isnull=False).first()
     if item is None:
         raise DomainError(CatalogError.ITEM_NOT_FOUND)
     return item

@@ -18,6 +18,7 @@ from tongban.cases.models import Case, CaseStatus, Upload
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import GOOD_ANSWERS, PDF_BYTES, stored_upload, submitted_case
 from tongban.catalog import services as catalog_services
+from tongban.catalog.access import access_item_to_apply
 from tongban.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +245,23 @@ def test_create_for_an_unpublished_item_is_404(client, food_item, applicants):
     headers = {**bearer(li), "Idempotency-Key": "nope"}
     response = client.post(CASES, payload, content_type="application/json", headers=headers)
     assert response.status_code == 404 and response.json()["code"] == "catalog.item_not_found"
+
+
+def test_the_item_applied_for_comes_with_its_organisation_and_version_in_one_query(
+    food_item, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        item = access_item_to_apply(food_item.code)
+        assert (item.organisation.name, item.published_version.name) == ("桐庐县市场监督管理局", "食品经营许可")
+
+
+def test_the_replay_probe_gives_the_id_of_the_submitted_case_only(food_item, applicants):
+    li = applicants["li"]
+    case = submitted_case(li, food_item)
+    Case.objects.filter(pk=case.pk).update(idempotency_key="k-1")
+    assert services.case_id_for_idempotency_key(li, "k-1") == case.pk
+    assert services.case_id_for_idempotency_key(li, "k-2") is None
+    assert services.case_id_for_idempotency_key(applicants["sun"], "k-1") is None  # another person's key
 
 
 # --- Auth -------------------------------------------------------------------------------------------------------------
