@@ -149,15 +149,18 @@ def access_task_for_staff(user: User, task_id: int):
     from tongban.cases.models import ReviewTask
 
     task = ReviewTask.objects.select_related("case", "organisation", "organisation__region").filter(pk=task_id).first()
-    if task is None:
+    if task is None or not may_see_task(user, task):
         raise DomainError(CaseError.TASK_NOT_FOUND)
-    if task.assignee_id == user.pk:
-        return task
-    if staff_has_role(user, task.role, task.organisation):
-        return task
-    if oversees(user, task.organisation):
-        return task
-    raise DomainError(CaseError.TASK_NOT_FOUND)
+    return task
+
+
+def may_see_task(user: User, task) -> bool:
+    """Whether the user may see the task: assigned to them, their role at its organisation, or overseen."""
+    return (
+        task.assignee_id == user.pk
+        or staff_has_role(user, task.role, task.organisation)
+        or oversees(user, task.organisation)
+    )
 
 
 def may_see_case_in_review(user: User, case: Case) -> bool:

@@ -10,9 +10,10 @@ what may happen is checked here.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -22,6 +23,7 @@ from tongban.cases import routing, steps
 from tongban.cases.errors import CaseError
 from tongban.cases.models import (
     Case,
+    CaseEvent,
     CaseStatus,
     EventCode,
     ReviewTask,
@@ -217,7 +219,8 @@ def _finish(row: ReviewTask, *, actor, outcome: str, opinion: str) -> None:
     row.outcome = outcome
     row.opinion = opinion
     row.handler = actor
-    row.assignee = row.assignee or actor
+    if row.assignee_id in (None, getattr(actor, "pk", None)):
+        row.assignee = actor  # the handler (compared by id: reading row.assignee would load the user again)
     row.finished_at = timezone.now()
     row.lock_version += 1
     row.save(update_fields=["status", "outcome", "opinion", "handler", "assignee", "finished_at", "lock_version"])
@@ -275,12 +278,41 @@ def _task_state(task: ReviewTask) -> dict:
     return {"assignee": task.assignee_id, "status": task.status, "lock_version": task.lock_version}
 
 
-def _review_started(case: Case, task: ReviewTask, actor: User) -> None:
+@dataclass(frozen=True)
+class CaseSoFar:
+    """What a step's handler needs to know of the case's history, read in one statement once the case is locked."""
+
+    started: bool  # the task's organisation has already started on the case (event 8 on the timeline)
+    earlier: list[str]  # the outcomes of the review steps done before (oldest first); only read for a review step
+
+
+def _case_so_far(case: Case, task: ReviewTask, *, earlier: bool) -> CaseSoFar:
+    """Read after the case lock (a statement of its own sees what the previous holder of the lock committed): whether
+    the organisation has started, and with `earlier` the outcomes of the review steps done before this one — one row
+    per earlier step through a LEFT JOIN (one row of NULLs when there is none), each carrying the started flag."""
+    cases = Case.objects.filter(pk=case.pk).annotate(
+        started=Exists(
+            CaseEvent.objects.filter(
+                case=OuterRef("pk"), code=EventCode.REVIEW_STARTED, organisation_id=task.organisation_id
+            )
+        )
+    )
+    if not earlier:
+        return CaseSoFar(started=cases.values_list("started", flat=True).get(), earlier=[])
+    done = Q(tasks__status=TaskStatus.DONE, tasks__role=StaffRole.REVIEWER) & ~Q(tasks__pk=task.pk)
+    rows = list(
+        cases.annotate(done=FilteredRelation("tasks", condition=done))
+        .values_list("started", "done__outcome")
+        .order_by("done__created_at", "done__pk")
+    )
+    return CaseSoFar(started=rows[0][0], earlier=[outcome for _started, outcome in rows if outcome is not None])
+
+
+def _review_started(case: Case, task: ReviewTask, actor: User, so_far: CaseSoFar) -> None:
     """Event 8 (部门开始办理) the first time an organisation works on the case; the case shows 办理中."""
     if case.status == CaseStatus.ACCEPTED:
         steps.transition(case, CaseStatus.IN_REVIEW, [])
-    started = case.events.filter(code=EventCode.REVIEW_STARTED, organisation=task.organisation).exists()
-    if not started:
+    if not so_far.started:
         steps.event(
             case, EventCode.REVIEW_STARTED, gettext_noop("部门开始办理"), actor=actor, organisation=task.organisation
         )
@@ -299,7 +331,7 @@ def task_claim(*, actor: User, task: ReviewTask, expected_version: int | None) -
     before = _task_state(task)
     task.assignee = actor
     _bump(task, ["assignee"])
-    _review_started(case, task, actor)
+    _review_started(case, task, actor, _case_so_far(case, task, earlier=False))
     _task_audit(actor, "cases.task.claim", task, before)
     return task
 
@@ -355,17 +387,9 @@ def task_reassign(*, actor: User, task: ReviewTask, colleague: User, expected_ve
 # Completing a step
 
 
-def _outcome_variables(case: Case, task: ReviewTask, outcome: str) -> dict:
-    """What a finished step tells the process's gateways (the CASE_VARIABLES of catalog/expressions.py)."""
-    earlier = []
-    if not task.decides:  # only review steps report the opinions so far (one query, not needed to decide)
-        rows = case.tasks.filter(status=TaskStatus.DONE, role=StaffRole.REVIEWER).exclude(pk=task.pk)
-        earlier = list(rows.values_list("outcome", flat=True))
-    return outcome_variables(step_name=task.step_name, decides=task.decides, outcome=outcome, earlier=earlier)
-
-
 def outcome_variables(*, step_name: str, decides: bool, outcome: str, earlier: list[str]) -> dict:
-    """The gateway variables of a finished step, given the outcomes of the review steps done before it."""
+    """What a finished step tells the process's gateways (the CASE_VARIABLES of catalog/expressions.py), given the
+    outcomes of the review steps done before it."""
     passed = outcome in (TaskOutcome.AGREE, TaskOutcome.GRANT)
     if decides:
         return {"approved": passed}
@@ -406,8 +430,13 @@ def task_complete(
     state = WorkflowState.objects.select_related("definition").get(case=case)
     workflow = routing.workflow_load(state.definition, state.state)
     before = _task_state(task)
-    _review_started(case, task, actor)
-    routing.step_run(workflow, task.spiff_task_id, _outcome_variables(case, task, outcome))
+    # Only review steps report the opinions so far (not needed to decide).
+    so_far = _case_so_far(case, task, earlier=not task.decides)
+    _review_started(case, task, actor, so_far)
+    variables = outcome_variables(
+        step_name=task.step_name, decides=task.decides, outcome=outcome, earlier=so_far.earlier
+    )
+    routing.step_run(workflow, task.spiff_task_id, variables)
     _finish(task, actor=actor, outcome=outcome, opinion=opinion)
     steps.event(
         case,

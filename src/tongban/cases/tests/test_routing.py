@@ -108,3 +108,30 @@ def test_a_stale_page_and_a_wrong_role_change_nothing(food_item, applicants, cre
     assert wrong_role.value.code == CaseError.NOT_TASK_ROLE
     handle.refresh_from_db()
     assert (handle.status, handle.assignee) == (TaskStatus.OPEN, crew["amr_clerk"])
+
+
+def test_what_a_step_knows_of_the_case_so_far_is_read_in_one_statement(food_item, applicants, crew, deciders, county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = _accepted(food_item, applicants, crew)
+    [handle] = _open(case)
+    with CaptureQueriesContext(connection) as queries:
+        fresh = review._case_so_far(case, handle, earlier=True)
+    assert (fresh, len(queries)) == (review.CaseSoFar(started=False, earlier=[]), 1)
+    _do(handle, crew["amr_clerk"], TaskOutcome.DISAGREE, "材料不全")
+    [check] = _open(case)
+    _do(check, deciders["checker"])
+    # two review steps done (不同意, then 同意), oldest first; the step itself is never among its own earlier ones
+    done_check = ReviewTask.objects.get(pk=check.pk)
+    assert review._case_so_far(case, done_check, earlier=True) == review.CaseSoFar(
+        started=True, earlier=[TaskOutcome.DISAGREE]
+    )
+    [approve] = _open(case)
+    assert review._case_so_far(case, approve, earlier=True) == review.CaseSoFar(
+        started=True, earlier=[TaskOutcome.DISAGREE, TaskOutcome.AGREE]
+    )
+    assert review._case_so_far(case, approve, earlier=False) == review.CaseSoFar(started=True, earlier=[])
+    approve.organisation_id = county["civil"].pk  # another organisation has not started on the case
+    assert review._case_so_far(case, approve, earlier=False).started is False
+    assert case.events.filter(code=EventCode.REVIEW_STARTED).count() == 1
