@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.core.paginator import Paginator
 from ninja import Router
 from oauth2_provider.models import AccessToken
 
@@ -26,7 +25,7 @@ from tongban.cases import access, deadlines, review, steps
 from tongban.cases import selectors_review as sr
 from tongban.cases.api import ERRORS, CasesAuth
 from tongban.cases.errors import CaseError
-from tongban.cases.models import ReviewTask, TaskStatus
+from tongban.cases.models import Case, ReviewTask, TaskStatus
 from tongban.cases.schemas_review import AssignIn, CompleteIn, TaskDetailOut, TaskPageOut, VersionIn
 from tongban.cases.selectors import status_name
 from tongban.core.errors import DomainError
@@ -62,16 +61,17 @@ def _caller(request) -> User:
 )
 def task_list(request, list: str = "to_review", page: int = 1):
     """本人岗位和机构的待办步骤：to_review 待审查、to_approve 待审批、special 特别程序中、due_soon 即将超期、overdue
-    已超期、mine 我的待办；步骤期限最近的在前，每页 20 条。"""
+    已超期、mine 我的待办；步骤期限最近的在前，每页 20 条。多于 1000 条时 count_capped 为 true，count 只计到 1000。"""
     if list not in sr.WORKLISTS:
         raise DomainError(CaseError.REVIEW_WORKLIST_UNKNOWN)
     today = steps.today()
     horizon = deadlines.warning_horizon(today)
-    current = Paginator(sr.worklist(_caller(request), list, today, horizon), PER_PAGE).get_page(page)
+    current = sr.WorklistPaginator(sr.worklist(_caller(request), list, today, horizon), PER_PAGE).get_page(page)
     return {
         "worklist": list,
         "items": [asdict(row) for row in sr.task_rows(current.object_list, today, horizon)],
-        "count": current.paginator.count,
+        "count": current.paginator.shown_count,
+        "count_capped": current.paginator.capped,
         "page": current.number,
         "pages": current.paginator.num_pages,
     }
@@ -94,11 +94,25 @@ def _actions(user: User, task: ReviewTask) -> list[str]:
 
 
 def _detail(user: User, task_id: int) -> dict:
-    """The task as the caller sees it, read fresh (after an action, its new version and state)."""
+    """The task as the caller sees it, read fresh."""
     task = access.access_task_for_staff(user, task_id)
     task = ReviewTask.objects.select_related(
         "case__version", "case__organisation", "organisation", "organisation__region", "assignee", "handler"
     ).get(pk=task.pk)
+    return _task_out(user, task, task.case.version.name, task.case.organisation.name)
+
+
+def _answer(user: User, task: ReviewTask) -> dict:
+    """The answer to an action: the task as the service left it (new version and state; its case as locked and
+    changed in the same transaction), not read again — only the two names the case row does not hold are. Checked as
+    a fresh read would be: an action may leave the caller unable to see the task (404)."""
+    if not access.may_see_task(user, task):
+        raise DomainError(CaseError.TASK_NOT_FOUND)
+    names = Case.objects.filter(pk=task.case_id).values_list("version__name", "organisation__name").get()
+    return _task_out(user, task, *names)
+
+
+def _task_out(user: User, task: ReviewTask, item_name: str, case_organisation: str) -> dict:
     case, today = task.case, steps.today()
     return {
         "id": task.pk,
@@ -125,9 +139,9 @@ def _detail(user: User, task_id: int) -> dict:
             "number": case.number or "",
             "status": case.status,
             "status_name": status_name(case.status),
-            "item_name": case.version.name,
+            "item_name": item_name,
             "applicant_name": case.applicant_name,
-            "organisation": case.organisation.name,
+            "organisation": case_organisation,
             "promised_due": case.promised_due,
             "statutory_due": case.statutory_due,
             "deadline_provisional": case.deadline_provisional,
@@ -161,8 +175,9 @@ def _task(request, task_id: int) -> ReviewTask:
 def task_claim(request, task_id: int, payload: VersionIn):
     """认领本人岗位的待办步骤。"""
     user = _caller(request)
-    review.task_claim(actor=user, task=_task(request, task_id), expected_version=payload.expected_version)
-    return _detail(user, task_id)
+    return _answer(
+        user, review.task_claim(actor=user, task=_task(request, task_id), expected_version=payload.expected_version)
+    )
 
 
 @router.post(
@@ -175,15 +190,15 @@ def task_claim(request, task_id: int, payload: VersionIn):
 def task_release(request, task_id: int, payload: VersionIn):
     """把本人认领的步骤退回本岗位的待办。"""
     user = _caller(request)
-    review.task_release(actor=user, task=_task(request, task_id), expected_version=payload.expected_version)
-    return _detail(user, task_id)
+    return _answer(
+        user, review.task_release(actor=user, task=_task(request, task_id), expected_version=payload.expected_version)
+    )
 
 
 def _hand_over(request, task_id: int, payload: AssignIn, service) -> dict:
     user, task = _caller(request), _task(request, task_id)
     colleague = sr.colleague_for(task, payload.colleague)
-    service(actor=user, task=task, colleague=colleague, expected_version=payload.expected_version)
-    return _detail(user, task_id)
+    return _answer(user, service(actor=user, task=task, colleague=colleague, expected_version=payload.expected_version))
 
 
 @router.post(
@@ -220,11 +235,11 @@ def task_reassign(request, task_id: int, payload: AssignIn):
 def task_complete(request, task_id: int, payload: CompleteIn):
     """给出办理结论和意见并流转到下一步；审批步骤（grant/deny）作出决定并办结。不同意或不予时必须写明理由。"""
     user = _caller(request)
-    review.task_complete(
+    task = review.task_complete(
         actor=user,
         task=_task(request, task_id),
         outcome=payload.outcome,
         opinion=payload.opinion,
         expected_version=payload.expected_version,
     )
-    return _detail(user, task_id)
+    return _answer(user, task)

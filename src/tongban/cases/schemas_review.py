@@ -30,7 +30,10 @@ class TaskRowOut(Schema):
 class TaskPageOut(Schema):
     worklist: str
     items: list[TaskRowOut]
-    count: int
+    count: int = Field(..., description="任务数；count_capped 为 true 时只计到 1000")
+    count_capped: bool = Field(
+        ..., description="多于 1000 个任务：count 为 1000，pages 为至少的页数；请求 1000 个之后的页时按实际数量计"
+    )
     page: int
     pages: int
 

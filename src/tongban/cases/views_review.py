@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
@@ -98,7 +97,7 @@ def worklist(request):
     today = steps.today()
     horizon = deadlines.warning_horizon(today)
     tasks = sr.worklist(request.user, name, today, horizon)
-    page = Paginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
+    page = sr.WorklistPaginator(tasks, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "list_name": name,
         "nav": name,
@@ -121,7 +120,7 @@ def supervision(request):
     """督办: every overdue open task in the organisations the user heads or supervises, most overdue first."""
     today = steps.today()
     horizon = deadlines.warning_horizon(today)
-    page = Paginator(sr.supervision(request.user, today), PER_PAGE).get_page(request.GET.get("page"))
+    page = sr.WorklistPaginator(sr.supervision(request.user, today), PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "nav": "supervision",
         "title": _("超期督办"),

@@ -40,7 +40,13 @@ def test_worklist_lists_the_callers_tasks_without_id_numbers(food_item, applican
     response = signed_in(crew["amr_clerk"]).get(f"{API}/tasks")
     assert response.status_code == 200
     body = response.json()
-    assert (body["worklist"], body["count"], body["page"], body["pages"]) == ("to_review", 1, 1, 1)
+    assert (body["worklist"], body["count"], body["count_capped"], body["page"], body["pages"]) == (
+        "to_review",
+        1,
+        False,
+        1,
+        1,
+    )
     [row] = body["items"]
     assert row == {
         "id": task.pk,
@@ -61,6 +67,26 @@ def test_worklist_lists_the_callers_tasks_without_id_numbers(food_item, applican
     }
     assert case.applicant_id_number not in response.content.decode()
     assert signed_in(crew["civil_clerk"]).get(f"{API}/tasks").json()["count"] == 0
+
+
+def test_a_worklist_past_the_count_cap_says_so(food_item, applicants, crew, monkeypatch):
+    from tongban.cases import api_review, selectors_review
+
+    monkeypatch.setattr(selectors_review, "COUNT_CAP", 3)
+    monkeypatch.setattr(api_review, "PER_PAGE", 2)
+    for _ in range(5):
+        accepted(food_item, applicants, crew)
+    client = signed_in(crew["amr_clerk"])
+    first = client.get(f"{API}/tasks").json()
+    assert (first["count"], first["count_capped"], first["page"], first["pages"], len(first["items"])) == (
+        3,
+        True,
+        1,
+        2,
+        2,
+    )
+    last = client.get(f"{API}/tasks?page=3").json()
+    assert (last["count"], last["count_capped"], last["page"], last["pages"], len(last["items"])) == (5, False, 3, 3, 1)
 
 
 def test_an_unknown_worklist_is_400(food_item, crew):

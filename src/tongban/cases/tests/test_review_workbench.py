@@ -152,6 +152,37 @@ def test_worklists_paginate_by_twenty(food_item, applicants, crew):
     assert {*rows(first), *rows(second)} == {case.number for case in cases}
 
 
+def test_a_worklist_past_the_count_cap_says_more_than_and_pages_on(food_item, applicants, crew, monkeypatch):
+    from tongban.cases import selectors_review, views_review
+
+    monkeypatch.setattr(selectors_review, "COUNT_CAP", 4)
+    monkeypatch.setattr(views_review, "PER_PAGE", 2)
+    cases = [accepted(food_item, applicants, crew) for _ in range(7)]
+    clerk = signed_in(crew["amr_clerk"])
+    pages = [clerk.get(url("worklist") + f"?list=to_review&page={number}") for number in (1, 2, 3, 4, 9)]
+    # within the first four tasks the count stops at five: "more than four", no last page, always a next one
+    assert [page.context["page"].paginator.count for page in pages[:2]] == [5, 5]
+    for number, page in enumerate(pages[:2], start=1):
+        assert "超过 4 项" in text(page) and f"第 {number} 页</li>" in text(page) and 'rel="next"' in text(page)
+    # a page past them counts every task, and the pages end
+    assert "共 7 项" in text(pages[2]) and "第 3 页，共 4 页" in text(pages[2]) and 'rel="next"' in text(pages[2])
+    assert "第 4 页，共 4 页" in text(pages[3]) and 'rel="next"' not in text(pages[3])
+    assert rows(pages[4]) == rows(pages[3])
+    shown = [number for page in pages[:4] for number in rows(page)]
+    assert sorted(shown) == sorted(case.number for case in cases) and len(shown) == 7
+
+
+def test_a_worklist_at_the_count_cap_shows_its_count(food_item, applicants, crew, monkeypatch):
+    from tongban.cases import selectors_review
+
+    monkeypatch.setattr(selectors_review, "COUNT_CAP", 3)
+    for _ in range(3):
+        accepted(food_item, applicants, crew)
+    response = signed_in(crew["amr_clerk"]).get(url("worklist"))
+    assert response.context["page"].paginator.capped is False
+    assert "共 3 项" in text(response) and "超过" not in text(response)
+
+
 @pytest.mark.parametrize("name", ["to_review", "to_approve", "special", "due_soon", "overdue", "mine"])
 def test_worklist_query_count_does_not_grow_with_the_tasks(name, food_item, applicants, crew):
     from django.db import connection
