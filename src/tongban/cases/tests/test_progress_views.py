@@ -58,6 +58,21 @@ def test_my_cases_lists_drafts_and_submitted_cases_in_tabs(client, food_item, ap
     assert client.get("/cases/mine/?tab=nonsense").context["tab"] == "all"
 
 
+def test_my_cases_rows_are_marked_up_and_escaped(client, food_item, applicants):
+    li = applicants["li"]
+    case = submitted_case(li, food_item)
+    food_item.organisation.__class__.objects.filter(pk=food_item.organisation_id).update(name="<b>市场监管局</b>")
+    signed_in(client, li)
+    html = client.get("/cases/mine/").content.decode()
+    document = case.documents.get()
+    assert f"<div><dt>办件编号</dt><dd>{case.number}</dd></div>" in html
+    assert "<div><dt>办理机构</dt><dd>&lt;b&gt;市场监管局&lt;/b&gt;</dd></div>" in html and "<b>市场" not in html
+    assert (
+        f'<ul class="downloads"><li><a href="/cases/mine/{case.public_id}/documents/{document.pk}/">办件回执'
+        f'<span class="visually-hidden"> {case.number}</span>（PDF）</a></li></ul>'
+    ) in html
+
+
 def test_my_cases_requires_sign_in(client):
     response = client.get("/cases/mine/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/")
