@@ -416,12 +416,18 @@ def licence_store(
     return licence
 
 
+# What rendering does not read: the seal signature (≈ 48 kB, it embeds the whole seal) and the seal's DER and mirror
+# (the page needs only the seal's picture), so a render moves ≈ 90 kB less out of the database.
+_NOT_DRAWN = ("signature", "seal__der", "seal__data")
+_RENDER_STORED = ["pdf", "pdf_sha256", "render_status", "render_error"]
+
+
 def licence_pdf_render(*, licence_id: int) -> Licence:
     """Render and PAdES-sign a licence's PDF (the outbox handler); does nothing when it is already done.
 
     Rendering happens outside the row lock (it takes a while); the result is stored only if nobody stored one first.
     """
-    licence = Licence.objects.select_related("licence_type", "issuer", "seal").get(pk=licence_id)
+    licence = Licence.objects.select_related("licence_type", "issuer", "seal").defer(*_NOT_DRAWN).get(pk=licence_id)
     if licence.render_status == RenderStatus.DONE:
         return licence
     certificate = selectors.certificate_at(licence.issuer, CertificatePurpose.PDF, licence.signed_at)
@@ -430,14 +436,19 @@ def licence_pdf_render(*, licence_id: int) -> Licence:
         raise DomainError(LicenceError.KEYS_MISSING)
     signed = sign_pdf(render_licence_pdf(licence), certificate)
     with transaction.atomic():
-        # The licence type comes along for the audit row's description; only the licence's row is locked.
-        locked = Licence.objects.select_for_update(of=("self",)).select_related("licence_type").get(pk=licence_id)
+        # Only the licence's row is locked; its type comes along for the audit row's description.
+        locked = (
+            Licence.objects.select_for_update(of=("self",))
+            .select_related("licence_type")
+            .only(*_RENDER_STORED, "identifier", "licence_type__name")
+            .get(pk=licence_id)
+        )
         if locked.render_status == RenderStatus.DONE:
             return locked
         locked.pdf.save(f"{locked.identifier}.pdf", ContentFile(signed), save=False)
         locked.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         locked.render_status, locked.render_error = RenderStatus.DONE, ""
-        locked.save(update_fields=["pdf", "pdf_sha256", "render_status", "render_error"])
+        locked.save(update_fields=_RENDER_STORED)
         audit.record(actor=None, action="licences.licence.render", obj=locked, after={"pdf_sha256": locked.pdf_sha256})
     return locked
 
