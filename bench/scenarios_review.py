@@ -16,7 +16,7 @@ prepare <name> --clients N --out FILE`, started by the runner in the server's en
 
 The overdue scan is not an HTTP request: `python -m bench.scenarios_review overdue-scan [--reset]` times one
 `cases.overdue.scan()` over the open tasks (--reset first clears the overdue and escalation stamps of open tasks so the
-scan has its full work again; a bench tool only).
+scan has its full work again, and vacuums the task table; a bench tool only).
 """
 
 from __future__ import annotations
@@ -202,10 +202,21 @@ def prepare(name: str, clients: int) -> dict:
 
 
 def reset_stamps() -> int:
-    """Clear the overdue and escalation stamps of open tasks (a bench tool: the scan then has all its work again)."""
+    """Clear the overdue and escalation stamps of open tasks (a bench tool: the scan then has all its work again).
+
+    On PostgreSQL the task table is vacuumed afterwards, as autovacuum would soon do after such a mass update: the
+    reset's own row versions take the room the table keeps in its pages for the stamps (HOT updates), and only
+    once the versions it left dead are vacuumed is that room there again. The case flags (督办) stay set: for a
+    first run with them, scan a fresh copy of the data (see docs/performance.md, "Review and decision")."""
+    from django.db import connection
+
     from tongban.cases.models import ReviewTask, TaskStatus
 
-    return ReviewTask.objects.filter(status=TaskStatus.OPEN).update(overdue_at=None, escalated_at=None)
+    cleared = ReviewTask.objects.filter(status=TaskStatus.OPEN).update(overdue_at=None, escalated_at=None)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {ReviewTask._meta.db_table}")
+    return cleared
 
 
 def time_overdue_scan(*, reset: bool) -> dict:

@@ -9,15 +9,16 @@ What one run does:
 3. Cases still running (3/8; a special procedure pauses the clock) whose statutory date has passed get the
    supervision flag (督办).
 
-Safe to run twice at once and idempotent: each batch runs in its own transaction, first locking its rows with
-SKIP LOCKED on PostgreSQL (a second worker takes other rows instead of waiting), then stamping only rows still
-unstamped (a conditional UPDATE, which SQLite serialises), then reading back the rows it stamped with its own stamp.
-Only those are notified, so a task is announced once whatever runs side by side. The stamps are not changes of the
+Safe to run twice at once and idempotent: each batch runs in its own transaction, and one statement picks its rows
+(locking them with SKIP LOCKED on PostgreSQL: a second worker takes other rows instead of waiting), stamps only rows
+still unstamped (a conditional UPDATE, which SQLite serialises) and returns the rows it stamped. Only those are
+notified, so a task is announced once whatever runs side by side. The stamps are not changes of the
 task (lock_version stays), so a handler's open page never turns stale because of the scan.
 
-Set-based throughout: ids are paged by primary key, rows are stamped with one UPDATE per batch, recipients are looked
-up once per batch (three queries whatever the batch size), and each person gets one message per batch listing their
-tasks (a person with 300 overdue tasks gets one message, not 300).
+Set-based throughout: batches follow the primary key, each picked and stamped by one UPDATE, recipients are looked up
+once per batch (three queries whatever the batch size), and each person gets one message per batch listing their
+tasks (a person with 300 overdue tasks gets one message, not 300). The stamps are HOT updates on PostgreSQL (the
+table keeps room in its pages: migration 0002), so they write no index entries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,30 +89,30 @@ class ScanResult:
 # Stamping
 
 
-def _stamp(low: int, high: int, condition: Q, stamp: str) -> list[TaskRow]:
-    """Stamp `stamp` (now) on the open, unstamped tasks with low <= pk <= high that meet `condition`; return exactly
-    the rows this call stamped. Call inside a transaction.
+def _stamp(after: int, condition: Q, stamp: str, limit: int) -> list[TaskRow]:
+    """Stamp `stamp` (now) on the first `limit` open, unstamped tasks with pk > `after` that meet `condition`; return
+    exactly the rows this call stamped. Call inside a transaction.
 
-    One statement: UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …, so rows another worker holds
-    are skipped, not waited for, and the returned rows are this call's own (no second read that could pick up a
-    neighbour's stamp). A primary-key range rather than a list of ids keeps the statement small whatever the batch.
+    One statement, which both picks the batch and stamps it: UPDATE … FROM (SELECT … ORDER BY id LIMIT n FOR UPDATE
+    SKIP LOCKED) … RETURNING …, so rows another worker holds are skipped, not waited for (nor counted in the limit),
+    and the returned rows are this call's own (no second read that could pick up a neighbour's stamp). The case
+    number comes from the join the condition already needs (on PostgreSQL).
     """
-    task_table, case_table = ReviewTask._meta.db_table, Case._meta.db_table
+    task_table = ReviewTask._meta.db_table
     candidates = (
-        ReviewTask.objects.filter(
-            condition, Q(status=TaskStatus.OPEN, pk__gte=low, pk__lte=high, **{f"{stamp}__isnull": True})
-        )
-        .values("pk")
-        .order_by()
-    )  # no ORDER BY: the subquery only picks rows
+        ReviewTask.objects.filter(condition, Q(status=TaskStatus.OPEN, pk__gt=after, **{f"{stamp}__isnull": True}))
+        .annotate(number=F("case__number"))
+        .values("pk", "number")
+        .order_by("pk")[:limit]
+    )
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     inner, params = candidates.query.sql_with_params()
     column = ReviewTask._meta.get_field(stamp).column
     sql = (
-        f"UPDATE {task_table} SET {column} = %s WHERE id IN ({inner}) "  # noqa: S608 (names from the models)
-        f"RETURNING id, (SELECT number FROM {case_table} WHERE {case_table}.id = {task_table}.case_id), "
-        "organisation_id, role, assignee_id, step_name, due_on"
+        f"UPDATE {task_table} SET {column} = %s FROM ({inner}) AS picked "  # noqa: S608 (names from the models)
+        f"WHERE {task_table}.id = picked.pk "
+        f"RETURNING {task_table}.id, {_returned_number()}, organisation_id, role, assignee_id, step_name, due_on"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(timezone.now()), *params])
@@ -119,6 +120,14 @@ def _stamp(low: int, high: int, condition: Q, stamp: str) -> list[TaskRow]:
     date_field = ReviewTask._meta.get_field("due_on")
     converted = [TaskRow(*row[:6], date_field.to_python(row[6]) if row[6] is not None else None) for row in rows]
     return sorted(converted, key=lambda row: (row.due_on or dt.date.max, row.pk))
+
+
+def _returned_number() -> str:
+    # SQLite's RETURNING may not name the FROM clause's tables: there the number is looked up per row.
+    if connection.vendor == "sqlite":
+        case_table, task_table = Case._meta.db_table, ReviewTask._meta.db_table
+        return f"(SELECT number FROM {case_table} WHERE {case_table}.id = {task_table}.case_id)"  # noqa: S608
+    return "picked.number"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -186,14 +195,22 @@ def _send(holders: Holders, tasks_by_person: dict[int, list[TaskRow]], topic: st
 # The two batch steps (each the unit a worker commits)
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What one batch did: tasks stamped, messages sent, and the highest task id stamped (where the next starts)."""
+
+    stamped: int
+    messages: int
+    last: int
+
+
 @transaction.atomic
-def mark_overdue_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
-    """Mark the overdue tasks with low <= pk <= high and tell their handlers, heads and supervisors; returns
-    (tasks marked, messages sent). Tasks another call already marked (or is marking) are left alone and not
-    announced again."""
-    rows = _stamp(low, high, overdue_condition(today), "overdue_at")
+def mark_overdue_batch(after: int, *, today: dt.date, limit: int = BATCH) -> Batch:
+    """Mark the next `limit` overdue tasks with pk > `after` and tell their handlers, heads and supervisors. Tasks
+    another call already marked (or is marking) are left alone and not announced again."""
+    rows = _stamp(after, overdue_condition(today), "overdue_at", limit)
     if not rows:
-        return 0, 0
+        return Batch(0, 0, after)
     organisations = {row.organisation_id for row in rows}
     roles = {row.role for row in rows if row.assignee_id is None} | set(OVERSIGHT_ROLES)
     holders = Holders(organisations, roles, {row.assignee_id for row in rows if row.assignee_id})
@@ -218,16 +235,16 @@ def mark_overdue_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int
         object_repr=_("超期扫描"),
         after={"tasks": [row.pk for row in rows], "today": today.isoformat()},
     )
-    return len(rows), sent
+    return Batch(len(rows), sent, max(row.pk for row in rows))
 
 
 @transaction.atomic
-def escalate_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
-    """Escalate the tasks with low <= pk <= high whose timer fired to their organisation's heads (转机构负责人督办);
-    returns (tasks escalated, messages sent)."""
-    rows = _stamp(low, high, escalation_condition(today), "escalated_at")
+def escalate_batch(after: int, *, today: dt.date, limit: int = BATCH) -> Batch:
+    """Escalate the next `limit` tasks with pk > `after` whose timer fired to their organisation's heads
+    (转机构负责人督办)."""
+    rows = _stamp(after, escalation_condition(today), "escalated_at", limit)
     if not rows:
-        return 0, 0
+        return Batch(0, 0, after)
     holders = Holders({row.organisation_id for row in rows}, {StaffRole.HEAD})
     tasks_by_person: dict[int, list[TaskRow]] = defaultdict(list)
     for row in rows:
@@ -248,26 +265,23 @@ def escalate_batch(low: int, high: int, *, today: dt.date) -> tuple[int, int]:
         object_repr=_("超时上报"),
         after={"tasks": [row.pk for row in rows], "today": today.isoformat()},
     )
-    return len(rows), sent
+    return Batch(len(rows), sent, max(row.pk for row in rows))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The scan
 
 
-def _pages(condition: Q, stamp: str):
-    """(low, high) primary-key ranges covering the open, unstamped tasks meeting `condition`, BATCH tasks each."""
-    low = 0
+def _batches(step, today: dt.date):
+    """Run `step` (a batch function) from the lowest task id up, each batch after the last one's highest id, until a
+    batch finds nothing left to stamp; yield each batch."""
+    after = 0
     while True:
-        ids = list(
-            ReviewTask.objects.filter(condition, status=TaskStatus.OPEN, pk__gt=low, **{f"{stamp}__isnull": True})
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
+        batch = step(after, today=today)
+        if not batch.stamped:
             return
-        yield ids[0], ids[-1]
-        low = ids[-1]
+        yield batch
+        after = batch.last
 
 
 def flag_cases(today: dt.date) -> int:
@@ -281,15 +295,13 @@ def scan(today: dt.date | None = None) -> ScanResult:
     """One run of the overdue scan and timer escalation (see the module docstring)."""
     today = today or steps.today()
     result = ScanResult()
-    for low, high in _pages(overdue_condition(today), "overdue_at"):
-        marked, sent = mark_overdue_batch(low, high, today=today)
-        result.overdue += marked
-        result.messages += sent
-        result.batches.append(marked)
-    for low, high in _pages(escalation_condition(today), "escalated_at"):
-        escalated, sent = escalate_batch(low, high, today=today)
-        result.escalated += escalated
-        result.messages += sent
+    for batch in _batches(mark_overdue_batch, today):
+        result.overdue += batch.stamped
+        result.messages += batch.messages
+        result.batches.append(batch.stamped)
+    for batch in _batches(escalate_batch, today):
+        result.escalated += batch.stamped
+        result.messages += batch.messages
     with transaction.atomic():
         result.flagged_cases = flag_cases(today)
         if result.flagged_cases:

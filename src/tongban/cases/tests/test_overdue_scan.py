@@ -115,9 +115,9 @@ def test_a_paused_case_is_neither_overdue_nor_escalated(case, crew, overseers):
 
 def test_interleaved_batches_do_not_announce_twice(case, crew, overseers):
     task = case.tasks.get(status=TaskStatus.OPEN)
-    first = overdue.mark_overdue_batch(task.pk, task.pk, today=TODAY)
-    second = overdue.mark_overdue_batch(task.pk, task.pk, today=TODAY)
-    assert (first, second) == ((1, 4), (0, 0))
+    first = overdue.mark_overdue_batch(task.pk - 1, today=TODAY, limit=1)
+    second = overdue.mark_overdue_batch(task.pk - 1, today=TODAY, limit=1)
+    assert (first, second) == (overdue.Batch(1, 4, task.pk), overdue.Batch(0, 0, task.pk - 1))
     assert Message.objects.filter(topic="case.task_overdue").count() == 4
 
 
@@ -134,13 +134,14 @@ def test_a_batch_takes_the_same_queries_whatever_its_size(case, county, crew, ov
     few = extra_tasks(case, county["amr"], 2)
     many = extra_tasks(case, county["civil"], 40)
     staff("reviewer_civil2", (county["civil"], StaffRole.REVIEWER))
-    # savepoint, the stamping statement, three lookups, the audit row (two; PostgreSQL also locks the chain), release:
-    # at most 9; then a message per person (four at the bureau: two reviewers, the head and the supervisor).
+    # savepoint, the statement that picks and stamps, three lookups, the audit row (two; PostgreSQL also locks the
+    # chain), release: at most 9; then a message per person (four at the bureau: two reviewers, the head and the
+    # supervisor).
     with django_assert_max_num_queries(9 + 4) as small:
-        overdue.mark_overdue_batch(few[0].pk, few[-1].pk, today=TODAY)
+        assert overdue.mark_overdue_batch(few[0].pk - 1, today=TODAY, limit=2).stamped == 2
     # the civil affairs bureau: two reviewers and its head.
     with django_assert_max_num_queries(9 + 3) as large:
-        overdue.mark_overdue_batch(many[0].pk, many[-1].pk, today=TODAY)
+        assert overdue.mark_overdue_batch(many[0].pk - 1, today=TODAY, limit=40).stamped == 40
     assert len(small.captured_queries) - 4 == len(large.captured_queries) - 3
 
 
@@ -154,7 +155,7 @@ def test_timer_escalates_to_the_heads_once(case, crew, overseers):
     assert message.title == "转机构负责人督办"
     assert topic_count(crew["amr_clerk"], "case.task_escalated") == 0
     assert topic_count(overseers["supervisor"], "case.task_escalated") == 0
-    assert overdue.escalate_batch(task.pk, task.pk, today=TODAY) == (0, 0)
+    assert overdue.escalate_batch(task.pk - 1, today=TODAY) == overdue.Batch(0, 0, task.pk - 1)
     assert overdue.scan(today=TODAY).escalated == 0
     assert Message.objects.filter(topic="case.task_escalated").count() == 1
 
