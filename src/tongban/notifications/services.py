@@ -29,8 +29,9 @@ def notify(*, recipients, topic: str, title: str, body: str, link: str = "", sms
         messages.append(Message(recipient=recipient, topic=topic, title=title, body=body, link=link))
         if sms and recipient.phone:
             enqueue_sms(phone=recipient.phone, body=f"【通办】{body}"[:SMS_MAX_LENGTH], purpose=topic)
-    forget_unread_counts(seen)  # the header's unread count (notifications/selectors.py)
-    return Message.objects.bulk_create(messages)
+    created = Message.objects.bulk_create(messages)
+    forget_unread_counts(seen)  # the header's unread count (notifications/selectors.py), once this commits
+    return created
 
 
 @transaction.atomic
