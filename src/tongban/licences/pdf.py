@@ -48,6 +48,7 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 from tongban.cases.pdf import chinese_date, ensure_font
 from tongban.licences import selectors
 from tongban.licences.models import Certificate, HolderIdType, Licence
+from tongban.licences.per_certificate import PerCertificate
 from tongban.licences.signers import signer_for
 
 T = TypeVar("T")
@@ -414,20 +415,7 @@ class _PreparedSigner:
         return cls(signer=signer, bytes_reserved=hex_length + 2 * (hex_length // 4), name=name)
 
 
-_PREPARED_SIGNERS_KEPT = 64
-_prepared_signers: dict[str, _PreparedSigner] = {}
-
-
-def _prepared_signer(certificate: Certificate) -> _PreparedSigner:
-    """The prepared signer of a certificate, by its fingerprint (the DER's SM3: a row id can be reused, the
-    content cannot). Bounded: cleared when full, so a long-lived worker does not keep every certificate it saw."""
-    prepared = _prepared_signers.get(certificate.sm3_fingerprint)
-    if prepared is None:
-        prepared = _PreparedSigner.make(certificate)
-        if len(_prepared_signers) >= _PREPARED_SIGNERS_KEPT:
-            _prepared_signers.clear()
-        _prepared_signers[certificate.sm3_fingerprint] = prepared
-    return prepared
+_prepared_signer: PerCertificate[_PreparedSigner] = PerCertificate(_PreparedSigner.make)
 
 
 def sign_pdf(pdf: bytes, certificate: Certificate, *, reason: str = "电子证照颁发") -> bytes:

@@ -42,6 +42,7 @@ from tongban.licences.models import (
     Seal,
 )
 from tongban.licences.pdf import render_licence_pdf, sign_pdf
+from tongban.licences.per_certificate import PerCertificate
 from tongban.licences.picture import SEAL_SIZE_MM, seal_picture_png
 from tongban.licences.seal_format import SealContent, seal_assemble, seal_info, seal_mirror
 from tongban.licences.signature_format import signature_assemble, tbs_sign
@@ -336,6 +337,10 @@ def _next_licence_serial(licence_type: LicenceType, issuer: Organisation, issued
     return f"{issued_on.year:04d}{number:06d}"
 
 
+# The seal key's Signer per seal certificate, kept per process: issuing does not read the key row for every licence.
+_seal_signer = PerCertificate(lambda certificate: signer_for(certificate.key))
+
+
 def _seal_licence(licence: Licence, seal: Seal) -> None:
     """Canonicalise the licence's data and sign it with the issuer's seal (SES_Signature, SM2/SM3)."""
     licence.data = canonical_json(licence_document(licence))
@@ -347,7 +352,7 @@ def _seal_licence(licence: Licence, seal: Seal) -> None:
         data=licence.data,
         property_info=f"licence:{licence.identifier}",
     )
-    value = signer_for(seal.certificate.key).sign(tbs.dump()).value
+    value = _seal_signer(seal.certificate).sign(tbs.dump()).value
     licence.signature = signature_assemble(tbs, certificate_der=bytes(seal.certificate.der), signature=value)
     licence.seal = seal
 

@@ -120,7 +120,7 @@ def test_requests_the_template_was_not_cut_for_go_to_pyhanko(prepared):
 
 def test_without_a_template_pyhanko_signs_as_before(issue, keyed_amr, monkeypatch):
     monkeypatch.setattr(pdf._CmsTemplate, "checked", classmethod(lambda cls, signer: None))
-    monkeypatch.setattr(pdf, "_prepared_signers", {})
+    pdf._prepared_signer.clear()
     licence = issue()
     report = _signature(_pdf(licence))
     from tongban.licences.verification import pdf_report
@@ -128,7 +128,7 @@ def test_without_a_template_pyhanko_signs_as_before(issue, keyed_amr, monkeypatc
     assert pdf_report(_pdf(licence)).valid is True
     pdf_certificate = selectors.certificate_current(keyed_amr, CertificatePurpose.PDF)
     assert report.signer_cert.dump() == bytes(pdf_certificate.der)
-    assert pdf._prepared_signers[pdf_certificate.sm3_fingerprint].signer.template is None
+    assert pdf._prepared_signer.get(pdf_certificate).signer.template is None
 
 
 def test_the_signature_fills_the_room_reserved_for_it(issue, prepared):
