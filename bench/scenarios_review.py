@@ -213,7 +213,7 @@ def reset_stamps() -> int:
     from tongban.cases.models import ReviewTask, TaskStatus
 
     cleared = ReviewTask.objects.filter(status=TaskStatus.OPEN).update(overdue_at=None, escalated_at=None)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:  # VACUUM cannot run in a transaction
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM (ANALYZE) {ReviewTask._meta.db_table}")
     return cleared
