@@ -11,6 +11,8 @@ from tongban.licences import access, selectors
 from tongban.licences.models import HolderIdType, Licence, LicenceStatus
 from tongban.licences.verification import SealReport, stored_seal_report, verification_store
 
+STORE_ATTEMPTS = 3
+
 
 @dataclass
 class VerificationSummary:
@@ -55,7 +57,9 @@ def public_verification(identifier: str) -> VerificationSummary:
     on the first verification (and again after its data changed), stored, and only read from then on."""
     licence = access.licence_for_verification(identifier, find=selectors.licence_for_public_check)
     if licence.checked_at is None:
-        verification_store(Licence.objects.get(pk=licence.pk))
+        for _attempt in range(STORE_ATTEMPTS):  # another attempt when the row changed while it was being checked
+            if verification_store(Licence.objects.get(pk=licence.pk)):
+                break
         licence = selectors.licence_for_public_check(licence.identifier)
     return verification_summary(licence)
 
@@ -81,6 +85,7 @@ PROBLEM_LABELS = {
     "coverage": _("电子签名没有覆盖整个文件（签名后文件被追加或改动）"),
     "certificate": _("签名证书不是本平台颁发的"),
     "not_in_library": _("电子证照库中没有与该文件完全一致的证照"),
+    "unchecked": _("证照数据正在变更，签章尚未核验，请稍后再试"),
 }
 
 

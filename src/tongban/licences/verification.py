@@ -152,7 +152,10 @@ def _stored_report(report: SealReport) -> dict:
 
 
 def stored_seal_report(result: dict, certificate_status: str | None) -> SealReport:
-    """The seal report from a licence's stored check and its certificate's status now."""
+    """The seal report from a licence's stored check and its certificate's status now (none stored: "unchecked", a
+    failure, never a pass)."""
+    if not result:
+        return SealReport(False, False, ["unchecked"])
     signed_at = result.get("signed_at")
     report = SealReport(
         signature_valid=result["signature_valid"],
@@ -164,17 +167,27 @@ def stored_seal_report(result: dict, certificate_status: str | None) -> SealRepo
     return with_revocation(report, certificate_status)
 
 
-def verification_store(licence: Licence) -> None:
+def verification_store(licence: Licence) -> bool:
     """Check the licence's seal once and store the outcome (what, when, against which certificate) with its masked
     holder ID: what every later verification reads instead of checking again. Idempotent; the database trigger
-    empties `checked_at` again when the sealed data or the signature change."""
+    empties `checked_at` again when the sealed data or the signature change.
+
+    Stored only if the row still holds the bytes that were checked (False otherwise): a change committed while the
+    check ran must not be covered by a result about the bytes before it."""
     report, certificate = licence_seal_check(licence)
-    Licence.objects.filter(pk=licence.pk).update(
+    unchanged = {
+        "data": bytes(licence.data),
+        "data_sm3": licence.data_sm3,
+        "signature": bytes(licence.signature),
+        "issuer_id": licence.issuer_id,
+    }
+    stored = Licence.objects.filter(pk=licence.pk, **unchanged).update(
         checked_at=timezone.now(),
         check_result=_stored_report(report),
         check_certificate=certificate,
         public_id_number=mask_id_number(licence.holder_id_number),
     )
+    return stored == 1
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -136,6 +136,16 @@ def test_altered_sealed_bytes_are_checked_again_at_once(client, checked, column)
     assert _verified(client, checked)["seal"] == body["seal"]
 
 
+def test_a_check_of_bytes_changed_meanwhile_is_not_stored(issue):
+    from tongban.licences.verification import verification_store
+
+    licence = issue()
+    Licence.objects.filter(pk=licence.pk).update(data=bytes(licence.data) + b" ")  # committed while it was checked
+    assert verification_store(licence) is False
+    assert Licence.objects.get(pk=licence.pk).checked_at is None
+    assert verification_store(Licence.objects.get(pk=licence.pk)) is True
+
+
 def test_writes_that_do_not_touch_the_sealed_bytes_keep_the_check(checked):
     Licence.objects.filter(pk=checked.pk).update(revocation_reason="x", data=bytes(checked.data))
     assert Licence.objects.get(pk=checked.pk).checked_at == checked.checked_at
@@ -149,3 +159,10 @@ def test_the_openapi_schema_of_the_endpoint_is_unchanged():
     assert schema["paths"][pinned["path"]] == pinned["operation"]
     for name, component in pinned["components"].items():
         assert schema["components"]["schemas"][name] == component
+
+
+def test_no_stored_check_is_never_a_pass():
+    from tongban.licences.verification import stored_seal_report
+
+    report = stored_seal_report({}, None)
+    assert (report.signature_valid, report.chain_valid, report.problems) == (False, False, ["unchecked"])
