@@ -2,19 +2,19 @@
 
 Popular searches repeat (a few phrases make most of the traffic), and the catalogue changes only when an item is
 published or retired, the index is rebuilt, use counts are copied into it or a synonym is edited. Every one of those
-writes goes through catalog/search.py, which calls bump() on commit: the generation is part of every result's key,
-so the next search after a change misses and finds the new state at once; older entries are simply never read again
-and expire. RESULT_SECONDS is only a safety net (and bounds how long a renamed organisation's old name shows, as the
-guide page's cache does).
+writes goes through catalog/search.py, which calls bump() on commit: a result is kept with the generation it was
+built in and served only while that is the current one, so the next search after a change misses and finds the new
+state at once; older entries are simply never served again and expire. RESULT_SECONDS is only a safety net (and
+bounds how long a renamed organisation's old name shows, as the guide page's cache does).
 
 Where the generation lives: in Django's cache when that cache is shared between processes (Redis,
-TONGBAN_CACHE_URL); with the per-process memory cache (the demo, one machine) it is the modification stamp of a file
-in VAR_DIR, so every worker process on the machine sees a bump at once (one stat() per search). A hit therefore costs
-one or two cache reads and no SQL.
+TONGBAN_CACHE_URL), read together with the result in one round trip; with the per-process memory cache (the demo,
+one machine) it is the modification stamp of a file in VAR_DIR, so every worker process on the machine sees a bump
+at once (one stat() per search). A hit therefore costs one cache read and no SQL.
 
 Rules that keep it honest:
 - Only what decides a result is in the key (the caller names it: the search arguments, the synonym table's version)
-  plus the generation and the language (labels are translated). Nothing about the person asking: a cached result
+  plus the language (labels are translated). Nothing about the person asking: a cached result
   holds published catalogue data only.
 - Inside a transaction (a write, or a test) the cache is neither read nor written: what that transaction sees may be
   uncommitted or rolled back.
@@ -40,7 +40,6 @@ GENERATION_KEY = "catalog:search:generation"
 GENERATION_FILE = "catalog-search-generation"  # in VAR_DIR/cache when the cache is per process
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 RESULT_SECONDS = 300  # a safety net: a change bumps the generation at once
-_MISSING = object()
 
 
 def _cache():
@@ -101,23 +100,37 @@ def bump() -> None:
     transaction.on_commit(_bump_now)
 
 
-def _key(parts: tuple, store) -> str:
+def _key(parts: tuple) -> str:
     digest = hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
-    return f"catalog:search:{generation(store)}:{get_language()}:{digest}"
+    return f"catalog:search:{get_language()}:{digest}"
+
+
+def _current_and_kept(store, key: str) -> tuple[int, tuple | None]:
+    """The current generation and what is kept under `key` ((generation, value) or None): one round trip to a
+    shared cache (both keys in one read)."""
+    if not _shared():
+        return generation(), store.get(key)
+    found = store.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    return (int(current) if current is not None else generation(store)), found.get(key)
 
 
 def remember(describe: Callable[[], tuple], build: Callable[[], T]) -> T:
-    """build(), kept for RESULT_SECONDS under what describe() names, the generation and the language.
+    """build(), kept for RESULT_SECONDS under what describe() names and the language, valid while the generation it
+    was built in is the current one.
 
-    describe is called only when the cache is used (outside a transaction), so naming a result never costs a query
-    inside one.
+    The generation is stored with the value rather than in the key, so that a shared cache answers both in one read;
+    it is read before build(), so a result built across a change is kept under the older generation and never
+    served. describe is called only when the cache is used (outside a transaction), so naming a result never costs a
+    query inside one.
     """
     if connection.in_atomic_block:
         return build()
     store = _cache()
-    key = _key(describe(), store)
-    value = store.get(key, _MISSING)
-    if value is _MISSING:
-        value = build()
-        store.set(key, value, RESULT_SECONDS)
+    key = _key(describe())
+    current, kept = _current_and_kept(store, key)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    value = build()
+    store.set(key, (current, value), RESULT_SECONDS)
     return value

@@ -126,3 +126,19 @@ def test_inside_a_transaction_the_cache_is_neither_read_nor_written(client, cata
         search.cached("api", built.append, q="低保")
         search.cached("api", built.append, q="低保")
         assert len(built) == 2
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_result_built_while_the_catalogue_changed_is_never_served(catalogue, settings, tmp_path, shared):
+    if shared:
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+        }
+
+    def built_during_a_publish(results):
+        search_cache.bump()  # another process's publish commits while this search runs
+        return "built from the rows before it"
+
+    assert search.cached("api", built_during_a_publish, q="开饭店") == "built from the rows before it"
+    assert search.cached("api", lambda results: "built after it", q="开饭店") == "built after it"
+    assert search.cached("api", lambda results: "not built: kept", q="开饭店") == "built after it"
