@@ -183,6 +183,16 @@ def _reopen(ids: list[int]) -> None:
     CaseEvent.objects.filter(case_id__in=ids, code=EventCode.APPROVED).delete()
 
 
+def _flag_past_due(ids: list[int]) -> None:
+    """The supervision flag (督办) on the running cases whose statutory date has passed, as a live platform has them:
+    its 15-minute overdue scan flags a case the day its date passes. Without this the first scan over the bench data
+    would flag tens of thousands of months-old (mostly reopened) cases at once, each a new case row in every index:
+    a backlog only the generation makes, not the work of one scan."""
+    Case.objects.filter(pk__in=ids, statutory_due__lt=timezone.localdate(), supervision_flag=False).update(
+        supervision_flag=True
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Rows of one case
 
@@ -388,6 +398,7 @@ def generate(
                 task_rows.extend(rows)
             states.write(state_rows)
             tasks.write(task_rows)
+            _flag_past_due(chunk)
             created += len(state_rows)
         elapsed = time.monotonic() - started
         say(f"  {created} / {len(ids)} 件（{elapsed:.0f} 秒，{created / max(elapsed, 0.001):.0f} 件/秒）")

@@ -60,6 +60,14 @@ def test_generate_brings_cases_in_progress_up_to_the_target_and_they_complete(ge
     reopened = Case.objects.filter(workflow__isnull=False, status=CaseStatus.IN_REVIEW, closed_at__isnull=True)
     assert reopened.count() >= 20
     assert not reopened.filter(events__code=EventCode.APPROVED).exists()
+    today = timezone.localdate()
+    # As the 15-minute scan would have left them: flagged exactly when their statutory date has passed.
+    flags = {
+        pk: (due is not None and due < today, flag)
+        for pk, due, flag in reopened.values_list("pk", "statutory_due", "supervision_flag")
+    }
+    assert all(expected == flag for expected, flag in flags.values())
+    assert any(flag for _expected, flag in flags.values())
     for state in WorkflowState.objects.select_related("definition"):
         workflow = routing.workflow_load(state.definition, state.state)
         ready = {step.spiff_task_id for step in routing.ready_steps(workflow)}
@@ -68,7 +76,6 @@ def test_generate_brings_cases_in_progress_up_to_the_target_and_they_complete(ge
         assert state.case.tasks.filter(status=TaskStatus.DONE, outcome=TaskOutcome.ACCEPTED).count() == 1
     summary = bench_review.open_task_summary()
     assert summary["open"] == target and summary["largest_pool"][0] == generated.organisation_id
-    today = timezone.localdate()
     assert ReviewTask.objects.filter(status=TaskStatus.OPEN, due_on__isnull=True).count() == 0
     assert Counter(ReviewTask.objects.filter(status=TaskStatus.OPEN).values_list("step_name", flat=True))["审批"] > 0
     assert ReviewTask.objects.filter(status=TaskStatus.OPEN, due_on__lt=today).exists()
