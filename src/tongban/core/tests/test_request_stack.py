@@ -7,6 +7,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.conf import settings
 from django.db.backends.postgresql.base import DatabaseWrapper as DjangoPostgres
@@ -103,3 +107,19 @@ def test_postgresql_urls_use_the_platform_backend():
     assert issubclass(tongban_postgres.DatabaseWrapper, DjangoPostgres)
     assert _database("postgres://u@127.0.0.1:5432/tongban")["ENGINE"] == "tongban.core.db"
     assert _database("postgres://u@127.0.0.1:5432/tongban")["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "engine"),
+    [
+        ("", "django.contrib.sessions.backends.db"),
+        ("redis://127.0.0.1:6379/9", "django.contrib.sessions.backends.cached_db"),
+    ],
+)
+def test_sessions_are_read_from_redis_only_when_the_cache_is_shared(cache_url, engine, tmp_path):
+    """A per-process cache would keep a session another worker revoked: without Redis, sessions stay in the DB."""
+    script = "import tongban.settings as s; print(getattr(s, 'SESSION_ENGINE', 'django.contrib.sessions.backends.db'))"
+    env = {**os.environ, "TONGBAN_CACHE_URL": cache_url, "TONGBAN_VAR_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == engine
