@@ -51,8 +51,9 @@ def _shared() -> bool:
     return settings.CACHES["default"]["BACKEND"] != LOCMEM
 
 
-def _stamp_path() -> Path:
-    return Path(settings.VAR_DIR) / "cache" / GENERATION_FILE
+def _stamp_path() -> str:
+    # os.path, not pathlib: read on every search, and building a Path costs more than the stat() itself
+    return os.path.join(settings.VAR_DIR, "cache", GENERATION_FILE)
 
 
 def generation(store=None) -> int:
@@ -66,10 +67,10 @@ def generation(store=None) -> int:
             value = store.get(GENERATION_KEY)
         return int(value)
     try:
-        return _stamp_path().stat().st_mtime_ns
+        return os.stat(_stamp_path()).st_mtime_ns
     except FileNotFoundError:
         _bump_now()
-        return _stamp_path().stat().st_mtime_ns
+        return os.stat(_stamp_path()).st_mtime_ns
 
 
 def _bump_now() -> None:
@@ -80,7 +81,7 @@ def _bump_now() -> None:
         except ValueError:  # not there: any fresh value is a new generation
             store.set(GENERATION_KEY, time.time_ns(), timeout=None)
         return
-    path = _stamp_path()
+    path = Path(_stamp_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         previous = path.stat().st_mtime_ns
