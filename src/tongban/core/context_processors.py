@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 from tongban.core.models import Region
 
@@ -50,3 +50,5 @@ def forget_shell_region(**_kwargs) -> None:
 # Connected when the first page renders (this module is imported then); before that nothing is kept to forget.
 post_save.connect(forget_shell_region, sender=Region, dispatch_uid="tongban.core.shell_region.save")
 post_delete.connect(forget_shell_region, sender=Region, dispatch_uid="tongban.core.shell_region.delete")
+# A flushed database (between live-server tests, `manage.py flush`) holds other regions, or none.
+post_migrate.connect(forget_shell_region, dispatch_uid="tongban.core.shell_region.migrate")

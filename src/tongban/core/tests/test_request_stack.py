@@ -123,3 +123,23 @@ def test_sessions_are_read_from_redis_only_when_the_cache_is_shared(cache_url, e
     env.pop("DATABASE_URL", None)
     completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == engine
+
+
+@pytest.mark.django_db
+def test_a_flushed_database_forgets_the_kept_region(county, monkeypatch):
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    monkeypatch.setattr(context_processors, "_in_transaction", lambda: False)
+    monkeypatch.setattr(context_processors, "_region", None)
+    assert context_processors.shell_region() == county
+    post_migrate.send(
+        sender=apps.get_app_config("core"),
+        app_config=apps.get_app_config("core"),
+        verbosity=0,
+        interactive=False,
+        using="default",
+        apps=apps,
+        plan=[],
+    )
+    assert context_processors._region is None
