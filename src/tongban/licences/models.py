@@ -322,9 +322,10 @@ class Licence(models.Model):
     imported = models.BooleanField(_("历史数据导入"), default=False)
     # The stored verification (licences/verification.py, verification_store): the signed bytes never change, so the seal
     # signature and its chain are checked once and the outcome kept here with the certificate it was checked against
-    # (whose status every verification joins: revoking it shows at once), beside the holder's masked ID. A database
-    # trigger (migration 0002) empties `checked_at` whenever the data, its digest, the signature, the issuer or the
-    # holder's ID number change, so the next verification checks again: tampering shows as before.
+    # and that certificate's status, beside what the public is shown of the licence's type, issuer and fields and the
+    # holder's masked ID: verification then reads this one row. Database triggers (migration 0002) empty `checked_at`
+    # whenever anything it was made from changes (the sealed bytes, the type's or issuer's names, the certificate's
+    # status), so the next verification checks and assembles again: tampering and revocation show at once.
     checked_at = models.DateTimeField(_("签章核验时间"), null=True, blank=True, editable=False)
     check_result = models.JSONField(_("签章核验结果"), default=dict, blank=True, editable=False)
     check_certificate = models.ForeignKey(
@@ -337,6 +338,7 @@ class Licence(models.Model):
         editable=False,
     )
     public_id_number = models.CharField(_("持证主体证件号码（脱敏）"), max_length=40, blank=True, editable=False)
+    check_shown = models.JSONField(_("核验展示信息"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:

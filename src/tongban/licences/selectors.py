@@ -90,9 +90,9 @@ def licence_status(licence, today: dt.date) -> str:
     return licence.status
 
 
-# What public verification reads of a licence, its type, issuer and checked certificate: everything it shows and
-# nothing else (not the sealed data, the signature, or the encrypted ID number, whose decryption would cost each time).
-# The names are the attributes of PublicLicence, related ones with "__" turned into ".".
+# What public verification reads: the licence's own row only. Not the sealed data, the signature, or the encrypted ID
+# number (whose decryption would cost each time); the type's, issuer's and certificate's parts come from the stored
+# check (`check_shown`, `check_result`), which triggers forget when those rows change (migration 0002).
 VERIFICATION_COLUMNS = (
     "pk",
     "identifier",
@@ -100,7 +100,6 @@ VERIFICATION_COLUMNS = (
     "holder_name",
     "holder_id_type",
     "public_id_number",
-    "fields",
     "issued_on",
     "valid_from",
     "valid_until",
@@ -111,30 +110,25 @@ VERIFICATION_COLUMNS = (
     "data_sm3",
     "checked_at",
     "check_result",
-    "licence_type__code",
-    "licence_type__name",
-    "licence_type__field_definitions",
-    "issuer__uscc",
-    "issuer__name",
-    "check_certificate__status",
+    "check_shown",
 )
 
 
 class PublicLicence(SimpleNamespace):
-    """A licence as public verification reads it (VERIFICATION_COLUMNS): `licence.licence_type.name`,
-    `licence.issuer.uscc` and `licence.check_certificate.status` read as on the model, so pages and helpers that take
-    a licence take this too. Nothing here can be saved."""
+    """A licence as public verification reads it (VERIFICATION_COLUMNS), with `licence_type.code/.name`,
+    `issuer.uscc/.name` and the public `fields` as stored with its check, so pages that show a licence show this too.
+    Nothing here can be saved."""
 
 
-def _public_licence(row: tuple) -> PublicLicence:
-    values, related = {}, {}
-    for name, value in zip(VERIFICATION_COLUMNS, row, strict=True):
-        relation, _sep, attribute = name.partition("__")
-        if attribute:
-            related.setdefault(relation, {})[attribute] = value
-        else:
-            values[name] = value
-    return PublicLicence(**values, **{relation: SimpleNamespace(**fields) for relation, fields in related.items()})
+def _public_licence(row: list) -> PublicLicence:
+    values = dict(zip(VERIFICATION_COLUMNS, row, strict=True))
+    shown = values["check_shown"] or {}
+    return PublicLicence(
+        **values,
+        licence_type=SimpleNamespace(**shown.get("licence_type", {"code": "", "name": ""})),
+        issuer=SimpleNamespace(**shown.get("issuer", {"uscc": "", "name": ""})),
+        public_fields=[tuple(field) for field in shown.get("fields", [])],
+    )
 
 
 @functools.cache
@@ -152,8 +146,8 @@ def _compiled_public_check(alias: str) -> tuple[str, dict]:
 
 
 def licence_for_public_check(identifier: str, using: str = "default") -> PublicLicence | None:
-    """The licence with this (normalised) identifier as public verification reads it, in one indexed statement: the
-    stored seal check and, joined, the status of the certificate it was checked against; None when there is none."""
+    """The licence with this (normalised) identifier as public verification reads it, in one indexed statement on one
+    table, with its stored check; None when there is none."""
     sql, converters = _compiled_public_check(using)
     connection = connections[using]
     with connection.cursor() as cursor:

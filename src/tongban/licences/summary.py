@@ -40,15 +40,14 @@ def verification_summary(licence: selectors.PublicLicence) -> VerificationSummar
     """Build the public summary of a licence loaded by `selectors.licence_for_public_check`: the status as of today
     and the stored seal check with its certificate's status now (revocations show at once), no cryptography."""
     status = selectors.licence_status(licence, timezone.localdate())
-    certificate = licence.check_certificate
     return VerificationSummary(
         licence=licence,
         status=status,
         status_label=str(LicenceStatus(status).label),
         holder_id_type_label=str(HolderIdType(licence.holder_id_type).label),
         holder_id_masked=licence.public_id_number,
-        fields=selectors.public_fields(licence),
-        seal=stored_seal_report(licence.check_result, certificate.status if certificate else None),
+        fields=licence.public_fields,
+        seal=stored_seal_report(licence.check_result),
     )
 
 

@@ -16,14 +16,17 @@ from dataclasses import dataclass, field, replace
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from django.db import transaction
 from django.utils import timezone
 
 from tongban.core import crypto
+from tongban.core.models import Organisation
 from tongban.core.pii import mask_id_number
 from tongban.licences.identifier import parse_identifier
-from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
+from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence, LicenceType
 from tongban.licences.pdf import outside_event_loop
 from tongban.licences.seal_format import seal_signature_valid
+from tongban.licences.selectors import public_fields
 from tongban.licences.signature_format import signature_check, signature_load
 from tongban.licences.x509 import certificate_pem, issued_by
 
@@ -141,19 +144,30 @@ def licence_seal_report(licence: Licence) -> SealReport:
 # The stored verification: checked once (the signed bytes never change), read on every verification
 
 
-def _stored_report(report: SealReport) -> dict:
+def _stored_report(report: SealReport, certificate: Certificate | None) -> dict:
     return {
         "signature_valid": report.signature_valid,
         "chain_valid": report.chain_valid,
         "problems": report.problems,
         "signed_at": report.signed_at.isoformat() if report.signed_at else None,
         "certificate_subject": report.certificate_subject,
+        "certificate_status": certificate.status if certificate else None,
     }
 
 
-def stored_seal_report(result: dict, certificate_status: str | None) -> SealReport:
-    """The seal report from a licence's stored check and its certificate's status now (none stored: "unchecked", a
-    failure, never a pass)."""
+def _shown(licence: Licence) -> dict:
+    """What the public is shown of the licence's type, issuer and fields (kept with the check; triggers forget it
+    when the type, the issuer or the fields change)."""
+    return {
+        "licence_type": {"code": licence.licence_type.code, "name": licence.licence_type.name},
+        "issuer": {"uscc": licence.issuer.uscc, "name": licence.issuer.name},
+        "fields": public_fields(licence),
+    }
+
+
+def stored_seal_report(result: dict) -> SealReport:
+    """The seal report from a licence's stored check, with the status its certificate had then (a change of that
+    status empties the check, so it is the status now). None stored: "unchecked", a failure, never a pass."""
     if not result:
         return SealReport(False, False, ["unchecked"])
     signed_at = result.get("signed_at")
@@ -164,29 +178,38 @@ def stored_seal_report(result: dict, certificate_status: str | None) -> SealRepo
         signed_at=dt.datetime.fromisoformat(signed_at) if signed_at else None,
         certificate_subject=result["certificate_subject"],
     )
-    return with_revocation(report, certificate_status)
+    return with_revocation(report, result.get("certificate_status"))
 
 
 def verification_store(licence: Licence) -> bool:
-    """Check the licence's seal once and store the outcome (what, when, against which certificate) with its masked
-    holder ID: what every later verification reads instead of checking again. Idempotent; the database trigger
-    empties `checked_at` again when the sealed data or the signature change.
+    """Check the licence's seal once and store the outcome (what, when, against which certificate and its status)
+    with what the public is shown (type, issuer, fields, masked holder ID): what every later verification reads
+    instead of checking again. Idempotent; the database triggers empty `checked_at` again when any of it changes.
 
     Stored only if the row still holds the bytes that were checked (False otherwise): a change committed while the
-    check ran must not be covered by a result about the bytes before it."""
+    check ran must not be covered by a result about the bytes before it. The type, issuer and certificate rows are
+    locked and read again while storing: a change committed meanwhile is seen, one not yet committed waits and its
+    trigger then forgets this check."""
     report, certificate = licence_seal_check(licence)
     unchanged = {
         "data": bytes(licence.data),
         "data_sm3": licence.data_sm3,
         "signature": bytes(licence.signature),
         "issuer_id": licence.issuer_id,
+        "licence_type_id": licence.licence_type_id,
     }
-    stored = Licence.objects.filter(pk=licence.pk, **unchanged).update(
-        checked_at=timezone.now(),
-        check_result=_stored_report(report),
-        check_certificate=certificate,
-        public_id_number=mask_id_number(licence.holder_id_number),
-    )
+    with transaction.atomic():
+        licence.licence_type = LicenceType.objects.select_for_update().get(pk=licence.licence_type_id)
+        licence.issuer = Organisation.objects.select_for_update().get(pk=licence.issuer_id)
+        if certificate is not None:
+            certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        stored = Licence.objects.filter(pk=licence.pk, **unchanged).update(
+            checked_at=timezone.now(),
+            check_result=_stored_report(report, certificate),
+            check_certificate=certificate,
+            check_shown=_shown(licence),
+            public_id_number=mask_id_number(licence.holder_id_number),
+        )
     return stored == 1
 
 

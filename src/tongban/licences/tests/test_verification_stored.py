@@ -1,7 +1,7 @@
-"""Public verification reads the seal check stored with the licence (one statement, no cryptography) and still shows
-every change at once: revocation, cancellation, change, expiry (by date and by the job), a revoked organisation
-certificate, and altered data (a database trigger forgets the stored check). The endpoint's OpenAPI schema is pinned.
-"""
+"""Public verification reads the check stored with the licence (one statement on one table, no cryptography) and still
+shows every change at once: revocation, cancellation, change, expiry (by date and by the job), a revoked organisation
+certificate, a renamed type or issuer, and altered data (database triggers forget the stored check). The endpoint's
+OpenAPI schema is pinned."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from tongban.core.pii import mask_id_number
 from tongban.licences import lifecycle, services, wallet
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
+from tongban.licences.selectors import public_fields
 from tongban.licences.tests.fixtures import FOOD_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -59,9 +60,15 @@ def test_the_first_verification_stores_the_check_then_each_is_one_statement(
         "problems": [],
         "signed_at": licence.signed_at.replace(microsecond=0).isoformat(),  # the signature keeps whole seconds
         "certificate_subject": first["seal"]["certificate_subject"],
+        "certificate_status": "current",
+    }
+    assert licence.check_shown == {
+        "licence_type": {"code": "JY", "name": "食品经营许可证"},
+        "issuer": {"uscc": licence.issuer.uscc, "name": "桐庐县市场监督管理局"},
+        "fields": [[name, label, value] for name, label, value in public_fields(licence)],
     }
     checked_at = licence.checked_at
-    with django_assert_num_queries(1):  # the licence with its type, issuer and the checked certificate's status
+    with django_assert_num_queries(1):  # the licence's own row, with its stored check
         assert _verified(client, licence) == first
     licence.refresh_from_db()
     assert licence.checked_at == checked_at  # not checked again
@@ -117,8 +124,23 @@ def test_a_revoked_organisation_certificate_shows_at_once(client, checked, keyed
     assert body["seal"]["problems"] == ["certificate_revoked"]
 
 
+def test_a_renamed_type_or_issuer_and_changed_field_definitions_show_at_once(client, checked, keyed_amr):
+    from tongban.licences.models import LicenceType
+
+    LicenceType.objects.filter(pk=checked.licence_type_id).update(
+        name="食品经营许可证（新版）",
+        field_definitions=[{"name": "business_scope", "label": "经营项目"}, {"name": "premises", "public": False}],
+    )
+    body = _verified(client, checked)
+    assert body["licence_type"]["name"] == "食品经营许可证（新版）"
+    assert [field["name"] for field in body["fields"]] == ["business_scope"]
+    type(keyed_amr).objects.filter(pk=keyed_amr.pk).update(name="桐庐县市场监管局")
+    assert _verified(client, checked)["issuer"]["name"] == "桐庐县市场监管局"
+
+
 def test_a_key_rotation_leaves_old_licences_valid(client, checked, keyed_amr):
     services.organisation_keys_rotate(actor=None, organisation=keyed_amr, reason="定期更换")
+    assert Licence.objects.get(pk=checked.pk).checked_at == checked.checked_at  # superseded is not revoked
     body = _verified(client, checked)
     assert (body["valid"], body["seal"]["problems"]) == (True, [])
 
@@ -164,5 +186,5 @@ def test_the_openapi_schema_of_the_endpoint_is_unchanged():
 def test_no_stored_check_is_never_a_pass():
     from tongban.licences.verification import stored_seal_report
 
-    report = stored_seal_report({}, None)
+    report = stored_seal_report({})
     assert (report.signature_valid, report.chain_valid, report.problems) == (False, False, ["unchecked"])
