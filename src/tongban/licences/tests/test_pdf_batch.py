@@ -1,7 +1,7 @@
 """What the batch-issuing work keeps true (docs/performance.md, "Electronic licences — issuing"): the vector QR code is
 segno's code of the verification URL and scans; the CMS template writes exactly what pyHanko writes, and without it
 pyHanko signs as before; a rotated certificate signs the next licence; the prepared seal picture draws the same PDF;
-licence_bench issues, renders and verifies, and fails when a fast path is broken."""
+licence_bench issues, renders and verifies in both modes, and fails when a fast path is broken."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from reportlab.lib.pagesizes import A4
 
+from tongban.core.models import OutboxMessage
 from tongban.licences import pdf, selectors, services
 from tongban.licences.models import CertificatePurpose, Licence, RenderStatus
 from tongban.licences.pdf import QR_BORDER, QR_BOX, QR_MASK, render_licence_pdf, verification_url
@@ -166,21 +167,42 @@ def test_the_prepared_seal_picture_draws_the_same_pdf(issue):
 # The bench
 
 
-def test_licence_bench_issues_renders_and_verifies(keyed_amr, capsys):
+def _bench_outcome():
+    """The bench licences' render statuses and the render messages still pending."""
+    statuses = sorted(Licence.objects.filter(licence_type__code="JYBENCH").values_list("render_status", flat=True))
+    pending = OutboxMessage.objects.filter(topic=services.RENDER_TOPIC, status=OutboxMessage.Status.PENDING)
+    return statuses, pending.count()
+
+
+def test_licence_bench_pipeline_issues_renders_and_verifies(keyed_amr, capsys):
     call_command("licence_bench", count=3, workers=0, verify=2)
     output = capsys.readouterr().out
-    assert "3 licences, 0 worker processes" in output
+    assert "3 licences, 0 worker processes, mode pipeline" in output
+    assert "  pipeline " not in output  # one timed phase: the batch line only
+    assert "  batch " in output
     assert "verified 2 licences: 2 good, 0 bad" in output
-    licences = Licence.objects.filter(licence_type__code="JYBENCH")
-    assert sorted(licences.values_list("render_status", flat=True)) == [RenderStatus.DONE] * 3
+    # The 3 of the batch and the warm-up licence, all rendered; no message left behind.
+    assert _bench_outcome() == ([RenderStatus.DONE] * 4, 0)
 
 
-def test_licence_bench_fails_when_the_fast_path_breaks_the_signature(prepared, monkeypatch, capsys):
+def test_licence_bench_phases_issues_then_renders_and_verifies(keyed_amr, capsys):
+    call_command("licence_bench", count=3, workers=0, verify=2, mode="phases")
+    output = capsys.readouterr().out
+    assert "3 licences, 0 worker processes, mode phases" in output
+    assert "  issue " in output
+    assert "  render " in output
+    assert "  batch " in output
+    assert "verified 2 licences: 2 good, 0 bad" in output
+    assert _bench_outcome() == ([RenderStatus.DONE] * 3, 0)
+
+
+@pytest.mark.parametrize("mode", ["pipeline", "phases"])
+def test_licence_bench_fails_when_the_fast_path_breaks_the_signature(prepared, monkeypatch, capsys, mode):
     # A template that passed its check, then signs over another document's digest: a plausible bug.
     template_digest = pdf._CmsTemplate.signed_attributes
     monkeypatch.setattr(
         pdf._CmsTemplate, "signed_attributes", lambda self, digest: template_digest(self, bytes(len(digest)))
     )
     with pytest.raises(CommandError, match="核验失败 2 张"):
-        call_command("licence_bench", count=2, workers=0, verify=2)
+        call_command("licence_bench", count=2, workers=0, verify=2, mode=mode)
     assert "0 good, 2 bad" in capsys.readouterr().out

@@ -1,7 +1,16 @@
 """licence_bench: issue N licences through the real issuing service and render them with W worker processes, then
 verify a sample (A BENCH TOOL ONLY; refused in production). docs/performance.md, "Electronic licences — issuing".
 
-Two timed phases, as production splits the work:
+Two modes (`--mode`):
+
+**pipeline** (the default) — each of W processes takes its share of the N holders and, for each, calls
+`services.licence_issue` and at once delivers that licence's `licences.render_pdf` message with the Celery task
+`deliver_outbox_message`: what a Celery worker does when a batch import enqueues one issue job per licence and the
+render follows. It is the default because it is how a batch runs in production: issuing and rendering overlap on the
+same cores, so one process renders while another waits for the issuer's row lock and serial counter, which the
+sequential phases leave idle (their sum understates a batch). The timed job is one licence, issue then render.
+
+**phases** — two timed phases, to see each cost on its own:
 
 1. **issue** — W processes call `services.licence_issue` for their share of the N generated holders: numbering,
    canonical data, SM2 seal signature, audit row and the `licences.render_pdf` outbox message, one transaction each
@@ -10,8 +19,11 @@ Two timed phases, as production splits the work:
 2. **render** — W processes deliver those messages with the Celery task `deliver_outbox_message` (what each Celery
    worker process runs for a message: claim, render, PAdES-sign, store the file, audit, mark done).
 
-The batch rate is N / (issue time + render time): the same cores do both. Each worker process warms up first (the
-CJK font, the seal picture, the signer; production workers are long-lived) and the clock starts when all are ready.
+The batch rate is N / (issue time + render time): the same cores do both.
+
+In both modes each worker process warms up first (the CJK font, the seal picture, the signer; production workers are
+long-lived; the pipeline's workers warm up on one licence issued and rendered before the clock, outside the batch) and
+the clock starts when all are ready.
 Then `--verify` licences of the batch are checked as a relying party would: the stored file's SHA-256, pyHanko's
 validation against the platform ECDSA root (intact, valid, trusted, whole file, the issuer's PDF certificate),
 pdfsig when installed, and the seal signature over the data with its chain; any failure fails the command, so a
@@ -100,21 +112,34 @@ def holder_and_fields(index: int, seed: int) -> tuple[services.Holder, dict]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The two phases (each job runs in a worker process, or in this process with --workers 0)
+# The jobs (each runs in a worker process, or in this process with --workers 0)
 
 
 @contextmanager
-def messages_wait_in_the_outbox():
-    """While issuing, hand no outbox message to Celery: they wait in the table for the render phase (with no broker
-    configured Celery runs eagerly, and each licence would be rendered inside its issuing call)."""
-    with mock.patch.object(outbox, "dispatch", lambda message_id: None):
+def messages_wait_in_the_outbox(held: list[int] | None = None):
+    """While issuing, hand no outbox message to Celery: they wait in the table for the render phase, or for the
+    pipeline job to deliver them (with no broker configured Celery runs eagerly, and each licence would be rendered
+    inside its issuing call). The ids of the messages recorded are added to `held` (as they are enqueued: the tests'
+    transactions never commit, so dispatch would not see them)."""
+    enqueue = outbox.enqueue
+
+    def enqueue_and_hold(topic: str, payload: dict) -> OutboxMessage:
+        message = enqueue(topic, payload)
+        if held is not None:
+            held.append(message.pk)
+        return message
+
+    with (
+        mock.patch.object(outbox, "dispatch", lambda *message_ids: None),
+        mock.patch.object(outbox, "enqueue", enqueue_and_hold),
+    ):
         yield
 
 
 class Timing(NamedTuple):
     """One job: what it was about, its latency, and the CPU it took in the worker and in the database server."""
 
-    key: int  # the licence id (issue) or the outbox message id (render)
+    key: int  # the licence id
     seconds: float
     cpu_s: float
     database_cpu_s: float | None
@@ -146,22 +171,47 @@ def _timed(key_of, work) -> Timing:
     return Timing(key, seconds, cpu, database, outcome)
 
 
-def issue_one(job: tuple[int, int, int]) -> Timing:
-    """Issue the index-th licence of the batch."""
+def _issue(job: tuple[int, int, int], held: list[int]) -> Licence:
+    """Issue the index-th licence of the batch; its render message's id is added to `held`."""
     index, seed, licence_type_id = job
     holder, fields = holder_and_fields(index, seed)
     licence_type = LicenceType.objects.select_related("issuer").get(pk=licence_type_id)
-
-    def issue() -> Licence:
-        with messages_wait_in_the_outbox():
-            return services.licence_issue(actor=None, licence_type=licence_type, holder=holder, fields=fields)
-
-    return _timed(lambda licence: (licence.pk, ""), issue)
+    with messages_wait_in_the_outbox(held):
+        return services.licence_issue(actor=None, licence_type=licence_type, holder=holder, fields=fields)
 
 
-def render_one(message_id: int) -> Timing:
-    """Deliver one render message as a Celery worker does (outcome "done" when the PDF was stored)."""
-    return _timed(lambda outcome: (message_id, outcome), lambda: deliver_outbox_message(message_id))
+def issue_one(job: tuple[int, int, int]) -> Timing:
+    """Issue the index-th licence of the batch (its render message waits in the outbox)."""
+    return _timed(lambda licence: (licence.pk, ""), lambda: _issue(job, []))
+
+
+def render_one(job: tuple[int, int]) -> Timing:
+    """Deliver one render message (message id, licence id) as a Celery worker does (outcome "done" when the PDF was
+    stored)."""
+    message_id, licence_id = job
+    return _timed(lambda outcome: (licence_id, outcome), lambda: deliver_outbox_message(message_id))
+
+
+def issue_and_render_one(job: tuple[int, int, int]) -> Timing:
+    """Issue the index-th licence, then deliver its render message at once (outcome "done" when the PDF was stored)."""
+
+    def issue_and_render() -> tuple[int, str]:
+        held: list[int] = []
+        licence = _issue(job, held)
+        if len(held) != 1:
+            return licence.pk, f"{len(held)} render messages"
+        return licence.pk, deliver_outbox_message(held[0])
+
+    return _timed(lambda result: result, issue_and_render)
+
+
+def warm_up_licence(licence_type: LicenceType, index: int, seed: int) -> Licence:
+    """Issue and render, in this process and before the clock, a licence outside the batch (the `index`-th holder):
+    the pipeline's workers warm up on it, having no licence of the batch before their first job."""
+    held: list[int] = []
+    licence = _issue((index, seed, licence_type.pk), held)
+    deliver_outbox_message(held)
+    return licence
 
 
 def warm_up_issuing(licence_type_id: int) -> None:
@@ -185,7 +235,13 @@ def _pdf_certificate(licence: Licence):
     return certificate or selectors.certificate_current(licence.issuer, CertificatePurpose.PDF)
 
 
-_WARM_UPS = {"issue": warm_up_issuing, "render": warm_up_rendering}
+def warm_up_pipeline(licence_id: int) -> None:
+    """Both warm-ups: the pipeline's worker issues and renders."""
+    warm_up_issuing(Licence.objects.values_list("licence_type_id", flat=True).get(pk=licence_id))
+    warm_up_rendering(licence_id)
+
+
+_WARM_UPS = {"issue": warm_up_issuing, "render": warm_up_rendering, "pipeline": warm_up_pipeline}
 
 
 def _worker_start(barrier, warm_up: str, argument: int) -> None:
@@ -367,6 +423,38 @@ def environment() -> dict:
     }
 
 
+def run_pipeline(jobs: list, licence_type: LicenceType, workers: int, seed: int) -> list[Phase]:
+    """One timed phase: each job issues a licence and delivers its render message."""
+    warm_up = warm_up_licence(licence_type, len(jobs), seed)
+    return [
+        run_phase(
+            "pipeline", issue_and_render_one, jobs, workers=workers, warm_up="pipeline", warm_up_argument=warm_up.pk
+        )
+    ]
+
+
+def run_phases(jobs: list, licence_type: LicenceType, workers: int, seed: int) -> list[Phase]:
+    """Two timed phases: issue every licence (the render messages wait in the outbox), then deliver the messages."""
+    issue = run_phase("issue", issue_one, jobs, workers=workers, warm_up="issue", warm_up_argument=licence_type.pk)
+    licence_ids = [timing.key for timing in issue.timings]
+    messages = (  # (message id, licence id)
+        OutboxMessage.objects.filter(
+            topic=services.RENDER_TOPIC, status=OutboxMessage.Status.PENDING, payload__licence_id__in=licence_ids
+        )
+        .order_by("pk")
+        .values_list("pk", "payload__licence_id")
+    )
+    if len(messages) != len(jobs):
+        raise CommandError(f"待生成的 PDF 消息应有 {len(jobs)} 条，实际 {len(messages)} 条")
+    render = run_phase(
+        "render", render_one, list(messages), workers=workers, warm_up="render", warm_up_argument=licence_ids[0]
+    )
+    return [issue, render]
+
+
+MODES = {"pipeline": run_pipeline, "phases": run_phases}
+
+
 class Command(BaseCommand):
     help = "签发 N 张证照并用 W 个工作进程生成签名 PDF，报告每秒张数与延迟，并抽样核验（仅用于性能测试）"
 
@@ -375,11 +463,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=os.cpu_count() or 1, help="工作进程数（默认为 CPU 核数；0 = 本进程）"
         )
+        parser.add_argument(
+            "--mode",
+            choices=MODES,
+            default="pipeline",
+            help="pipeline：每个进程逐张签发并随即生成 PDF（默认，同生产批量签发）；phases：先全部签发，再全部生成",
+        )
         parser.add_argument("--verify", type=int, default=10, help="抽样核验张数（默认 10）")
         parser.add_argument("--seed", type=int, default=2026, help="生成持证人的随机种子")
         parser.add_argument("--json", dest="json_path", default="", help="另将结果写入此 JSON 文件")
 
-    def handle(self, *args, count: int, workers: int, verify: int, seed: int, json_path: str, **options):
+    def handle(self, *args, count: int, workers: int, mode: str, verify: int, seed: int, json_path: str, **options):
         if CONFIG.production:
             raise CommandError("licence_bench 只用于性能测试，生产环境拒绝执行")
         if count <= 0 or workers < 0 or verify < 0:
@@ -388,22 +482,12 @@ class Command(BaseCommand):
         services.issuer_seal(licence_type.issuer)  # KEYS_MISSING before licences_init
         env = environment()
         jobs = [(index, seed, licence_type.pk) for index in range(count)]
-        issue = run_phase("issue", issue_one, jobs, workers=workers, warm_up="issue", warm_up_argument=licence_type.pk)
-        licence_ids = [timing.key for timing in issue.timings]
-        messages = dict(  # message id -> licence id
-            OutboxMessage.objects.filter(
-                topic=services.RENDER_TOPIC, status=OutboxMessage.Status.PENDING, payload__licence_id__in=licence_ids
-            ).values_list("pk", "payload__licence_id")
-        )
-        if len(messages) != count:
-            raise CommandError(f"待生成的 PDF 消息应有 {count} 条，实际 {len(messages)} 条")
-        render = run_phase(
-            "render", render_one, sorted(messages), workers=workers, warm_up="render", warm_up_argument=licence_ids[0]
-        )
+        phases = MODES[mode](jobs, licence_type, workers, seed)
         env["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
-        not_done = [timing for timing in render.timings if timing.outcome != outbox.Outcome.DONE.value]
-        report = self._report(env, count, workers, issue, render, messages)
-        report["verified"] = self._verify(licence_ids, verify, seed)
+        # The last phase renders: its outcome is the delivery's.
+        not_done = [timing for timing in phases[-1].timings if timing.outcome != outbox.Outcome.DONE.value]
+        report = self._report(env, count, workers, mode, phases)
+        report["verified"] = self._verify([timing.key for timing in phases[0].timings], verify, seed)
         self._print(report)
         if json_path:
             Path(json_path).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
@@ -411,22 +495,24 @@ class Command(BaseCommand):
         if not_done or failed:
             raise CommandError(f"未完成 {len(not_done)} 条，核验失败 {len(failed)} 张：{failed[:3]}")
 
-    def _report(self, env, count, workers, issue: Phase, render: Phase, messages: dict[int, int]) -> dict:
-        """The figures; a licence's own time is its issuing call plus its message's delivery (`messages`: message
-        id -> licence id)."""
-        total_wall = issue.wall_s + render.wall_s
-        issue_seconds = {timing.key: timing.seconds for timing in issue.timings}
-        end_to_end = [issue_seconds[messages[timing.key]] + timing.seconds for timing in render.timings]
-        phases = [issue.summary(), render.summary()]
+    def _report(self, env, count, workers, mode: str, timed: list[Phase]) -> dict:
+        """The figures; a licence's own time is its issuing call plus its message's delivery, in one job (pipeline)
+        or in two (phases)."""
+        total_wall = sum(phase.wall_s for phase in timed)
+        end_to_end: dict[int, float] = {}
+        for timing in (timing for phase in timed for timing in phase.timings):
+            end_to_end[timing.key] = end_to_end.get(timing.key, 0.0) + timing.seconds
+        phases = [phase.summary() for phase in timed]
         database = [phase["database_cpu_ms"] for phase in phases]
         return {
             "environment": env,
             "count": count,
             "workers": workers,
+            "mode": mode,
             "batch_per_second": round(count / total_wall, 1),
             "batch_wall_s": round(total_wall, 3),
             "phases": phases,
-            "per_licence": latency_summary(end_to_end),
+            "per_licence": latency_summary(list(end_to_end.values())),
             "per_licence_worker_cpu_ms": round(sum(phase["worker_cpu_ms"] for phase in phases), 2),
             "per_licence_database_cpu_ms": None if None in database else round(sum(database), 2),
         }
@@ -441,9 +527,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{env['date_utc']} UTC  commit {env['commit']}  {env['database']}  {env['cores']} cores  {env['cpu']}\n"
             f"load average before {env['load_average_before']}, after {env['load_average_after']}\n"
-            f"{report['count']} licences, {report['workers']} worker processes"
+            f"{report['count']} licences, {report['workers']} worker processes, mode {report['mode']}"
         )
-        for phase in report["phases"]:
+        for phase in report["phases"] if len(report["phases"]) > 1 else []:  # the batch line says it all for one
             self.stdout.write(
                 f"  {phase['phase']:<7} {phase['per_second']:>7} /s  wall {phase['wall_s']:>7} s  "
                 f"p50 {phase['p50_ms']} ms  p99 {phase['p99_ms']} ms  max {phase['max_ms']} ms  "
