@@ -137,7 +137,10 @@ def test_the_signature_fills_the_room_reserved_for_it(issue, prepared):
     contents = signature.sig_object.raw_get("/Contents")
     assert len(contents.original_bytes) * 2 == prepared.bytes_reserved  # hexadecimal in the file
     header, content = parser.parse(signature.pkcs7_content)[3:5]  # the CMS, without the zeros padding the room
-    assert 2 * len(header + content) * 3 // 2 <= prepared.bytes_reserved  # pyHanko's 50 % margin is kept
+    # The room is 1.5 × a reference signature's size (pyHanko's margin). A DER ECDSA signature varies by a few bytes
+    # (leading zeros of r and s), so the one in this file may be slightly longer than the reference: a third of the
+    # room must still be free.
+    assert 2 * len(header + content) * 4 // 3 <= prepared.bytes_reserved
 
 
 def test_a_rotated_certificate_signs_the_next_licence(issue, keyed_amr):
