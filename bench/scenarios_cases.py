@@ -17,15 +17,15 @@ one item gives 9 999 submissions a day, which a run at the target rate would use
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from bench import prepare_cli
 
 if TYPE_CHECKING:
     from bench.scenarios import Scenario
@@ -365,21 +365,8 @@ def prepare(name: str, clients: int) -> dict:
 
 def main(argv: list[str]) -> int:
     """`python -m bench.scenarios_cases prepare <name> --clients N --out FILE` (run by the bench runner)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.scenarios_cases")
-    parser.add_argument("action", choices=["prepare"])
-    parser.add_argument("name", choices=sorted({scenario["prepare"] for scenario in CASE_SCENARIOS}))
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process check's host name
-    Path(args.out).write_text(json.dumps(prepare(args.name, args.clients), ensure_ascii=False), encoding="utf-8")
-    return 0
+    names = {scenario["prepare"] for scenario in CASE_SCENARIOS}
+    return prepare_cli.main(argv, prog="python -m bench.scenarios_cases", names=names, prepare=prepare)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ with a wrong check character (answered 400), so the runner's probe sees the rout
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-from pathlib import Path
+
+from bench import prepare_cli
 
 LICENCES_PER_CLIENT = int(os.environ.get("BENCH_LICENCES_PER_CLIENT", "200"))
 MINIMUM_LICENCES = 100
@@ -98,22 +97,7 @@ def prepare(name: str, clients: int) -> dict:
 
 def main(argv: list[str]) -> int:
     """`prepare <name> --clients N --out FILE` (run by the bench runner)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.scenarios_licences")
-    sub = parser.add_subparsers(dest="action", required=True)
-    prep = sub.add_parser("prepare")
-    prep.add_argument("name", choices=sorted(PATHS))
-    prep.add_argument("--clients", type=int, default=16)
-    prep.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process check's host name
-    Path(args.out).write_text(json.dumps(prepare(args.name, args.clients), ensure_ascii=False), encoding="utf-8")
-    return 0
+    return prepare_cli.main(argv, prog="python -m bench.scenarios_licences", names=PATHS, prepare=prepare)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,12 @@ scan has its full work again, and vacuums the task table; a bench tool only).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
-from pathlib import Path
+
+from bench import prepare_cli
 
 REVIEWER_PREFIX = "bench_r"  # the completing clients: 审查人员 at every organisation with open review steps
 WORKLIST_REVIEWER_PREFIX = "bench_rw"  # the worklist reader: 审查人员 at the largest pool only
@@ -260,27 +260,16 @@ def time_overdue_scan(*, reset: bool) -> dict:
 
 def main(argv: list[str]) -> int:
     """`prepare <name> --clients N --out FILE` (run by the bench runner) or `overdue-scan [--reset]`."""
-    parser = argparse.ArgumentParser(prog="python -m bench.scenarios_review")
-    sub = parser.add_subparsers(dest="action", required=True)
-    prep = sub.add_parser("prepare")
-    prep.add_argument("name", choices=sorted({scenario["prepare"] for scenario in REVIEW_SCENARIOS}))
-    prep.add_argument("--clients", type=int, default=16)
-    prep.add_argument("--out", required=True)
-    scan = sub.add_parser("overdue-scan")
+    names = {scenario["prepare"] for scenario in REVIEW_SCENARIOS}
+    parser, commands = prepare_cli.prepare_parser("python -m bench.scenarios_review", names)
+    scan = commands.add_parser("overdue-scan")
     scan.add_argument("--reset", action="store_true", help="clear open tasks' overdue/escalation stamps first")
     args = parser.parse_args(argv)
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    django.setup()
-    from django.conf import settings
-
+    prepare_cli.django_setup()
     if args.action == "overdue-scan":
         print(json.dumps(time_overdue_scan(reset=args.reset), ensure_ascii=False))
         return 0
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process check's host name
-    Path(args.out).write_text(json.dumps(prepare(args.name, args.clients), ensure_ascii=False), encoding="utf-8")
-    return 0
+    return prepare_cli.write_prepared(prepare, args)
 
 
 if __name__ == "__main__":

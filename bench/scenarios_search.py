@@ -13,13 +13,11 @@ The preparation runs like the other prepared scenarios (`python -m bench.scenari
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
 import sys
-from pathlib import Path
 from urllib.parse import urlencode
+
+from bench import prepare_cli
 
 DEMO_COUNTY = "330122"
 STEPS_PER_CLIENT = 4000  # more than a 12-second run at 16 clients sends per client; a client then starts again
@@ -146,22 +144,9 @@ def prepare(name: str, clients: int) -> dict:
 
 def main(argv: list[str]) -> int:
     """`prepare <name> --clients N --out FILE` (run by the bench runner)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.scenarios_search")
-    sub = parser.add_subparsers(dest="action", required=True)
-    prep = sub.add_parser("prepare")
-    prep.add_argument("name", choices=[*POPULAR, "search-miss"])
-    prep.add_argument("--clients", type=int, default=16)
-    prep.add_argument("--out", required=True)
-    args = parser.parse_args(argv)
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
-    django.setup()
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the in-process check's host name
-    Path(args.out).write_text(json.dumps(prepare(args.name, args.clients), ensure_ascii=False), encoding="utf-8")
-    return 0
+    return prepare_cli.main(
+        argv, prog="python -m bench.scenarios_search", names=[*POPULAR, "search-miss"], prepare=prepare
+    )
 
 
 if __name__ == "__main__":
