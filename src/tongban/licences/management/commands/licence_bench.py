@@ -44,7 +44,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -345,20 +345,6 @@ def verify_licence(licence: Licence) -> Check:
 # Where and when
 
 
-def _git_commit() -> str:
-    root = Path(__file__).resolve().parents[5]
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def _database() -> str:
     if connection.vendor == "postgresql":
         version = connection.pg_version  # e.g. 150020
@@ -370,18 +356,13 @@ def _database() -> str:
 
 def environment() -> dict:
     """What a reader needs to compare runs: when, which commit, which database, how many cores, how busy."""
-    cpu = ""
-    with suppress(OSError, StopIteration):
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
+    from bench.report import git_commit, machine_description  # the load bench's own (a checkout's tool, like this)
+
     return {
         "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"),
-        "commit": _git_commit(),
+        "commit": git_commit(),
         "database": _database(),
-        "cpu": cpu,
+        "cpu": machine_description()["cpu_model"],
         "cores": os.cpu_count(),
         "load_average_before": [round(value, 2) for value in os.getloadavg()],
     }
