@@ -75,6 +75,10 @@ CATALOG_SCENARIOS = (
         "search-miss",
         "事项搜索 API：每次不同的问法和县（不命中缓存）/ search API, a new (query, county) each time (misses)",
     ),
+    _search(
+        "search-mixed",
+        "事项搜索 API：常见问法中三成换成从未搜过的 / search API, popular queries with 30% never-seen ones",
+    ),
     Scenario(
         name="guide-page",
         path=f"/services/items/{DEMO_FOOD_LICENCE}/",

@@ -5,7 +5,9 @@ measure a single cache entry. Here each simulated client sends its own stream of
 searches of one kind with Zipf weights (the k-th most popular asked 1/k as often as the first), as a portal's
 traffic is: after the first few requests these are cache hits, and the figures say what popular searches cost.
 `search-miss` says what a search the cache has never seen costs: every request is a new (query, county) pair over
-the counties the generated catalogue covers, so none repeats within a run.
+the counties the generated catalogue covers, so none repeats within a run. `search-mixed` is the two together: each
+client's stream is the popular API searches of every kind (Zipf) with MIXED_MISS_SHARE of its requests replaced by
+never-seen ones, so the figure does not rest on every search being a hit.
 
 The preparation runs like the other prepared scenarios (`python -m bench.scenarios_search prepare <name> --clients N
 --out FILE`, started by the runner in the server's environment); only search-miss reads the database (the counties).
@@ -129,12 +131,48 @@ def _prepare_miss(clients: int) -> dict:
     return {"requests": _sequence_requests(streams)}
 
 
+MIXED_MISS_SHARE = 0.3  # of a mixed stream's requests: searches nobody made before in the run
+
+
+def mix_misses(popular: list[str], misses: list[str], share: float, seed: int) -> list[str]:
+    """The popular stream with about `share` of its requests replaced by the next never-seen search, in order; it
+    ends where the never-seen searches run out, so none of them repeats."""
+    rng, fresh, stream = random.Random(seed), iter(misses), []
+    for path in popular:
+        if rng.random() < share:
+            path = next(fresh, None)
+            if path is None:
+                break
+        stream.append(path)
+    return stream
+
+
+def _prepare_mixed(clients: int) -> dict:
+    miss = _prepare_miss(clients)
+    if miss.get("skip"):
+        return miss
+    paths = (*POPULAR["search-colloquial"], *POPULAR["search-initials"], *POPULAR["search-typo"])
+    streams = [
+        mix_misses(
+            zipf_stream(paths, STEPS_PER_CLIENT, seed),
+            [step["path"] for step in request["sequence"]],
+            MIXED_MISS_SHARE,
+            seed,
+        )
+        for seed, request in enumerate(miss["requests"])
+    ]
+    return {"requests": _sequence_requests(streams)}
+
+
+PREPARATIONS = {"search-miss": _prepare_miss, "search-mixed": _prepare_mixed}
+
+
 def prepare(name: str, clients: int) -> dict:
     """The request streams for one scenario (or {"skip": reason}); every popular search (the first few of
     search-miss) is checked once in-process."""
     from bench.scenarios_cases import _check
 
-    prepared = _prepare_miss(clients) if name == "search-miss" else _prepare_popular(name, clients)
+    prepared = PREPARATIONS[name](clients) if name in PREPARATIONS else _prepare_popular(name, clients)
     if not prepared.get("skip"):
         first = prepared["requests"][0]
         distinct = POPULAR.get(name) or [step["path"] for step in first["sequence"][:3]]
@@ -145,7 +183,7 @@ def prepare(name: str, clients: int) -> dict:
 def main(argv: list[str]) -> int:
     """`prepare <name> --clients N --out FILE` (run by the bench runner)."""
     return prepare_cli.main(
-        argv, prog="python -m bench.scenarios_search", names=[*POPULAR, "search-miss"], prepare=prepare
+        argv, prog="python -m bench.scenarios_search", names=[*POPULAR, *PREPARATIONS], prepare=prepare
     )
 
 
