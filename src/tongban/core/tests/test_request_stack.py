@@ -17,16 +17,6 @@ from django.db.backends.postgresql.base import DatabaseWrapper as DjangoPostgres
 
 from tongban.core import context_processors
 from tongban.core.db import base as tongban_postgres
-from tongban.core.models import Region, RegionLevel
-
-
-@pytest.fixture
-def county(settings):
-    province = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE)
-    city = Region.objects.create(code="330100", name="杭州市", level=RegionLevel.CITY, parent=province)
-    county = Region.objects.create(code="330122", name="桐庐县", level=RegionLevel.COUNTY, parent=city)
-    settings.TONGBAN_REGION_CODE = "330122"
-    return county
 
 
 @pytest.mark.django_db

@@ -36,15 +36,6 @@ def _chinese_after_each_test():
     translation.deactivate()
 
 
-@pytest.fixture
-def county(settings):
-    province = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE)
-    city = Region.objects.create(code="330100", name="杭州市", level=RegionLevel.CITY, parent=province)
-    county = Region.objects.create(code="330122", name="桐庐县", level=RegionLevel.COUNTY, parent=city)
-    settings.TONGBAN_REGION_CODE = "330122"
-    return county
-
-
 @pytest.mark.django_db
 def test_home_is_chinese_with_toolbar_hotline_and_no_external_resources(client):
     response = client.get("/")
