@@ -5,19 +5,15 @@ from __future__ import annotations
 import pytest
 from stdnum.cn import uscc
 
-from tongban.core.models import Organisation, OrganisationKind, Region, RegionLevel
+from tongban.core.models import Organisation, OrganisationKind
 from tongban.core.tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def county_with_hall(settings):
-    """A county with its service hall, so the phone layouts are checked with a real place card on the page."""
-    province = Region.objects.create(code="330000", name="浙江省", level=RegionLevel.PROVINCE)
-    city = Region.objects.create(code="330100", name="杭州市", level=RegionLevel.CITY, parent=province)
-    county = Region.objects.create(code="330122", name="桐庐县", level=RegionLevel.COUNTY, parent=city)
-    settings.TONGBAN_REGION_CODE = county.code
+def county_with_hall(county):
+    """The platform's county with its service hall, so the phone layouts are checked with a real place card."""
     body = "11330122000000001"
     return Organisation.objects.create(
         name="桐庐县政务服务中心",
