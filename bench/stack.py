@@ -198,6 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="append", default=[], help="cProfile these kinds (repeatable)")
     parser.add_argument("--sql", action="store_true", help="print the SQL of one request of each kind")
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative (default) or tottime")
+    parser.add_argument(
+        "--path",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also measure this anonymous API call (repeatable), e.g. a licence's verification, whose identifier "
+        "depends on the database",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
@@ -207,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     application = get_wsgi_application()
     from django.conf import settings
 
-    kinds = [kind for kind in KINDS if not args.kind or kind.name in args.kind]
+    extra = [Kind(name, path, api_client=True) for name, path in (item.split("=", 1) for item in args.path)]
+    kinds = [kind for kind in KINDS if not args.kind or kind.name in args.kind] + extra
     if not settings.TONGBAN_BENCH_CEILING:
         kinds = [kind for kind in kinds if not kind.path.startswith("/__bench__/")]
     print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)

@@ -7,3 +7,8 @@ class LicencesConfig(AppConfig):
     name = "tongban.licences"
     label = "licences"
     verbose_name = "电子证照与印章"
+
+    def ready(self):
+        from tongban.licences import verification_cache
+
+        verification_cache.connect()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tongban.licences import access, selectors
 from tongban.licences.models import HolderIdType, Licence, LicenceStatus
 from tongban.licences.verification import SealReport, stored_seal_report, verification_store
+from tongban.licences.verification_cache import ANSWERS
 
 STORE_ATTEMPTS = 3
 
@@ -52,8 +53,18 @@ def verification_summary(licence: selectors.PublicLicence) -> VerificationSummar
 
 
 def public_verification(identifier: str) -> VerificationSummary:
-    """The public summary for an identifier (IDENTIFIER_INVALID / LICENCE_NOT_FOUND otherwise). The seal is checked
-    on the first verification (and again after its data changed), stored, and only read from then on."""
+    """The public summary for an identifier (IDENTIFIER_INVALID / LICENCE_NOT_FOUND otherwise), kept between requests
+    until the licence library changes (licences/verification_cache.py): a repeated verification reads no database."""
+    return ANSWERS.remember(
+        lambda: (identifier, timezone.localdate().isoformat()),
+        lambda: _read_verification(identifier),
+        keep=lambda summary: summary.licence.checked_at is not None,
+    )
+
+
+def _read_verification(identifier: str) -> VerificationSummary:
+    """The public summary read from the database. The seal is checked on the first verification (and again after
+    its data changed), stored, and only read from then on."""
     licence = access.licence_for_verification(identifier, find=selectors.licence_for_public_check)
     if licence.checked_at is None:
         for _attempt in range(STORE_ATTEMPTS):  # another attempt when the row changed while it was being checked

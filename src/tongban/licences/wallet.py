@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from tongban.core import audit
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
-from tongban.licences import selectors
+from tongban.licences import selectors, verification_cache
 from tongban.licences.access import held_by, token_digest
 from tongban.licences.errors import LicenceError
 from tongban.licences.models import (
@@ -157,6 +157,7 @@ def licences_mark_expired(today: dt.date | None = None, limit: int = 1000) -> in
                 status=LicenceStatus.EXPIRED
             )
             if changed:
+                verification_cache.forget()  # a bulk update: no signal tells the kept answers
                 licence = Licence.objects.only("identifier", "valid_until").get(pk=pk)
                 audit.record(
                     actor=None,
