@@ -188,13 +188,21 @@ TONGBAN_CLAMD_ADDRESS = CONFIG.cases["clamd_address"]
 TONGBAN_LOOKUP_PER_MINUTE = CONFIG.cases["lookup_per_minute"]  # anonymous progress lookups per client IP
 
 if CONFIG.cache_url:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONFIG.cache_url}}
+    CACHES = {"default": {"BACKEND": "tongban.core.cache_redis.RedisCache", "LOCATION": CONFIG.cache_url}}
     # Sessions are read from Redis and written through to the database: a signed-in page loads its session without
     # a query, and a session revoked in any worker is deleted from both (accounts/signin.py). Without Redis the
     # cache is per process, where a revocation in one worker would not reach the others: sessions stay in the DB.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongban"}}
+    # Room for the kept answers of a busy day (core/generation_cache.py): Django's default of 300 entries would cull
+    # a third of them on every new search or verification once a few hundred licences had been verified.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tongban",
+            "OPTIONS": {"MAX_ENTRIES": 10000},
+        }
+    }
 
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from tongban.licences.verification import SealReport, stored_seal_report, verifi
 from tongban.licences.verification_cache import ANSWERS
 
 STORE_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass
@@ -52,14 +55,28 @@ def verification_summary(licence: selectors.PublicLicence) -> VerificationSummar
     )
 
 
-def public_verification(identifier: str) -> VerificationSummary:
-    """The public summary for an identifier (IDENTIFIER_INVALID / LICENCE_NOT_FOUND otherwise), kept between requests
-    until the licence library changes (licences/verification_cache.py): a repeated verification reads no database."""
+def kept_verification(identifier: str, kind: str, present: Callable[[VerificationSummary], T]) -> T:
+    """present(the public summary for an identifier), kept between requests under `kind` until the licence library
+    changes (licences/verification_cache.py): a repeated verification reads no database. IDENTIFIER_INVALID /
+    LICENCE_NOT_FOUND are raised, never kept; nor is an answer whose seal check could not be stored."""
+    unchecked = []
+
+    def build() -> T:
+        summary = _read_verification(identifier)
+        if summary.licence.checked_at is None:
+            unchecked.append(summary)
+        return present(summary)
+
     return ANSWERS.remember(
-        lambda: (identifier, timezone.localdate().isoformat()),
-        lambda: _read_verification(identifier),
-        keep=lambda summary: summary.licence.checked_at is not None,
+        lambda: (kind, identifier, timezone.localdate().isoformat()),
+        build,
+        keep=lambda _value: not unchecked,
     )
+
+
+def public_verification(identifier: str) -> VerificationSummary:
+    """The public summary for an identifier, kept as it is (for pages, which render it for each request)."""
+    return kept_verification(identifier, "summary", lambda summary: summary)
 
 
 def _read_verification(identifier: str) -> VerificationSummary:

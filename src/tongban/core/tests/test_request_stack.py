@@ -133,3 +133,15 @@ def test_a_flushed_database_forgets_the_kept_region(county, monkeypatch):
         plan=[],
     )
     assert context_processors._region is None
+
+
+def test_the_redis_cache_makes_one_client_per_connection_pool():
+    """Django builds a redis.Redis (with its ~170 response callbacks) on every cache call; ours once per pool."""
+    from tongban.core.cache_redis import RedisCache
+
+    cache = RedisCache("redis://127.0.0.1:6379/9", {})._cache  # no connection is opened until a command is sent
+    reader, writer = cache.get_client("k"), cache.get_client("k", write=True)
+    assert reader is writer is cache.get_client()  # one server: reads and writes share its pool
+    assert reader.connection_pool is cache._get_connection_pool(False)
+    other = RedisCache("redis://127.0.0.1:6379/8", {})._cache.get_client()
+    assert other is not reader and other.connection_pool.connection_kwargs["db"] == 8
