@@ -64,5 +64,9 @@ if [ "$purpose" = test ]; then
   if ! command -v pdfsig >/dev/null 2>&1; then
     apt_install poppler-utils || true
   fi
+  # zbarimg scans the QR code of a rendered licence (licences/tests/test_pdf_batch.py)
+  if ! command -v zbarimg >/dev/null 2>&1; then
+    apt_install zbar-tools || true
+  fi
 fi
 mkdir -p var
