@@ -19,44 +19,28 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 
 from tongban.core.generation_cache import GenerationCache
+from tongban.licences.selectors import VERIFICATION_COLUMNS
 
 ANSWER_SECONDS = 60
 
 ANSWERS = GenerationCache("licences:verification", ANSWER_SECONDS)
 
-# What of a licence row an answer shows or was checked from (selectors.VERIFICATION_COLUMNS, and what the database
-# triggers of migration 0002 watch). Saves of other columns only (the rendered PDF) change no answer.
-SHOWN_COLUMNS = frozenset(
-    {
-        "identifier",
-        "holder",
-        "holder_id",
-        "holder_name",
-        "holder_id_type",
-        "holder_id_number",
-        "public_id_number",
-        "issued_on",
-        "valid_from",
-        "valid_until",
-        "region_code",
-        "status",
-        "revoked_at",
-        "revocation_reason",
-        "superseded_at",
-        "data",
-        "data_sm3",
-        "signature",
-        "fields",
-        "issuer",
-        "issuer_id",
-        "licence_type",
-        "licence_type_id",
-        "checked_at",
-        "check_result",
-        "check_certificate",
-        "check_shown",
-    }
-)
+# What of a licence row an answer shows (the columns public verification reads) or was checked from (what the database
+# triggers of migration 0002 watch), under either name of a foreign key. Saves of other columns only (the rendered
+# PDF) change no answer.
+SHOWN_COLUMNS = (frozenset(VERIFICATION_COLUMNS) - {"pk"}) | {
+    "holder",
+    "holder_id_number",
+    "superseded_at",
+    "data",
+    "signature",
+    "fields",
+    "issuer",
+    "issuer_id",
+    "licence_type",
+    "licence_type_id",
+    "check_certificate",
+}
 
 
 def forget() -> None:

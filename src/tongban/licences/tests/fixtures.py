@@ -141,3 +141,18 @@ def foreign_signed_pdf(pdf: bytes, tmp_path: Path) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Sig"), signer=forger, output=output)
     return output.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public verification
+
+
+def verification_url(identifier: str) -> str:
+    return f"/api/v1/licences/{identifier}/verification"
+
+
+def verified(client, licence) -> dict:
+    """Verify through the API (200) and return the body."""
+    response = client.get(verification_url(licence.identifier))
+    assert response.status_code == 200
+    return response.json()

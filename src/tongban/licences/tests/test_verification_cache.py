@@ -15,7 +15,7 @@ from django.utils import timezone
 from tongban.core import services as core_services
 from tongban.licences import lifecycle, wallet
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence, LicenceType
-from tongban.licences.tests.fixtures import FOOD_FIELDS
+from tongban.licences.tests.fixtures import FOOD_FIELDS, verification_url, verified
 from tongban.licences.verification_cache import ANSWERS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,27 +30,17 @@ def _own_cache(settings, tmp_path):
     caches["default"].clear()
 
 
-def _url(identifier: str) -> str:
-    return f"/api/v1/licences/{identifier}/verification"
-
-
-def _verified(client, licence: Licence) -> dict:
-    response = client.get(_url(licence.identifier))
-    assert response.status_code == 200
-    return response.json()
-
-
 @pytest.fixture
 def kept(client, issue):
     """A licence verified once (its seal check stored, its answer kept)."""
     licence = issue()
-    _verified(client, licence)
+    verified(client, licence)
     return Licence.objects.get(pk=licence.pk)
 
 
 def test_a_repeated_verification_reads_no_database(client, kept, django_assert_num_queries):
     with django_assert_num_queries(0):  # kept by the first verification, once it had stored the seal check
-        first = _verified(client, kept)
+        first = verified(client, kept)
     assert first["valid"] is True
     page_url = reverse("licences:verify", args=[kept.identifier])
     client.get(page_url)  # this process reads the platform region of the page shell (kept for a minute)
@@ -62,10 +52,10 @@ def test_a_repeated_verification_reads_no_database(client, kept, django_assert_n
 def test_unknown_and_malformed_identifiers_are_not_kept(client, issue):
     licence = issue()
     Licence.objects.filter(pk=licence.pk).update(identifier="moved")
-    assert client.get(_url(licence.identifier)).status_code == 404
+    assert client.get(verification_url(licence.identifier)).status_code == 404
     Licence.objects.filter(pk=licence.pk).update(identifier=licence.identifier)  # it appears (a bulk update)
-    assert _verified(client, licence)["status"] == "valid"  # found at once: no "not found" was kept
-    assert client.get(_url("1.2.156.3005.2.JY.X.2026000001.001.Q")).status_code == 400
+    assert verified(client, licence)["status"] == "valid"  # found at once: no "not found" was kept
+    assert client.get(verification_url("1.2.156.3005.2.JY.X.2026000001.001.Q")).status_code == 400
 
 
 def test_issuing_and_rendering_a_new_licence_keep_the_answers(issue, kept):
@@ -124,17 +114,17 @@ CHANGES = {
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_every_change_shows_in_the_very_next_verification(client, kept, keyed_amr, change):
     make, shows = CHANGES[change]
-    before = _verified(client, kept)
+    before = verified(client, kept)
     assert before["valid"] is True and not shows(before)
     make(kept, keyed_amr)
-    assert shows(_verified(client, kept))
+    assert shows(verified(client, kept))
 
 
 def test_a_change_shows_the_old_version_superseded_at_once(client, kept):
     new = lifecycle.licence_change(
         actor=None, licence=kept, fields={**FOOD_FIELDS, "premises": "迎春南路 20 号"}, reason="经营场所变更"
     )
-    body = _verified(client, kept)
+    body = verified(client, kept)
     assert (body["status"], body["current_identifier"]) == ("superseded", new.identifier)
 
 
@@ -150,6 +140,6 @@ def test_the_day_is_part_of_the_key(client, kept, monkeypatch):
     last_day = timezone.localdate()
     Licence.objects.filter(pk=kept.pk).update(valid_until=last_day)
     ANSWERS.bump_now()  # the bulk update above announced nothing
-    assert _verified(client, kept)["status"] == "valid"
+    assert verified(client, kept)["status"] == "valid"
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: last_day + dt.timedelta(days=1))
-    assert _verified(client, kept)["status"] == "expired"
+    assert verified(client, kept)["status"] == "expired"

@@ -17,29 +17,18 @@ from tongban.core.pii import mask_id_number
 from tongban.licences import lifecycle, services, wallet
 from tongban.licences.models import Certificate, CertificatePurpose, CredentialStatus, Licence
 from tongban.licences.selectors import public_fields
-from tongban.licences.tests.fixtures import FOOD_FIELDS
+from tongban.licences.tests.fixtures import FOOD_FIELDS, verified
 
 pytestmark = pytest.mark.django_db
 
 PINNED_SCHEMA = Path(__file__).parent / "data" / "openapi_verification.json"
 
 
-def _url(identifier: str) -> str:
-    return f"/api/v1/licences/{identifier}/verification"
-
-
-def _verified(client, licence: Licence) -> dict:
-    """Verify through the API (200) and return the body."""
-    response = client.get(_url(licence.identifier))
-    assert response.status_code == 200
-    return response.json()
-
-
 @pytest.fixture
 def checked(client, issue):
     """A licence verified once, so its seal check is stored."""
     licence = issue()
-    _verified(client, licence)
+    verified(client, licence)
     licence.refresh_from_db()
     assert licence.checked_at is not None
     return licence
@@ -50,7 +39,7 @@ def test_the_first_verification_stores_the_check_then_each_is_one_statement(
 ):
     licence = issue()
     assert licence.checked_at is None
-    first = _verified(client, licence)
+    first = verified(client, licence)
     licence.refresh_from_db()
     assert licence.check_certificate == licence.seal.certificate
     assert licence.public_id_number == mask_id_number(person.id_number)
@@ -69,7 +58,7 @@ def test_the_first_verification_stores_the_check_then_each_is_one_statement(
     }
     checked_at = licence.checked_at
     with django_assert_num_queries(1):  # the licence's own row, with its stored check
-        assert _verified(client, licence) == first
+        assert verified(client, licence) == first
     licence.refresh_from_db()
     assert licence.checked_at == checked_at  # not checked again
 
@@ -83,7 +72,7 @@ def test_the_page_reads_the_stored_check_too(client, checked):
 @pytest.mark.parametrize(("kind", "label"), [("revoke", "撤销"), ("cancel", "注销")])
 def test_revocation_and_cancellation_show_at_once(client, checked, kind, label):
     lifecycle.licence_withdraw(actor=None, licence=checked, kind=kind, reason="以欺骗手段取得许可")
-    body = _verified(client, checked)
+    body = verified(client, checked)
     assert (body["status"], body["valid"], body["revocation_reason"]) == (
         "revoked",
         False,
@@ -99,9 +88,9 @@ def test_a_change_shows_the_old_version_superseded_at_once(client, checked, djan
         new = lifecycle.licence_change(
             actor=None, licence=checked, fields={**FOOD_FIELDS, "premises": "迎春南路 20 号"}, reason="经营场所变更"
         )
-    old = _verified(client, checked)
+    old = verified(client, checked)
     assert (old["status"], old["valid"], old["current_identifier"]) == ("superseded", False, new.identifier)
-    fresh = _verified(client, new)
+    fresh = verified(client, new)
     assert (fresh["status"], fresh["valid"], fresh["seal"]["problems"]) == ("valid", True, [])
     assert {"name": "premises", "label": "经营场所", "value": "迎春南路 20 号"} in fresh["fields"]
 
@@ -109,9 +98,9 @@ def test_a_change_shows_the_old_version_superseded_at_once(client, checked, djan
 def test_expiry_shows_by_date_and_after_the_job(client, checked):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     Licence.objects.filter(pk=checked.pk).update(valid_until=yesterday)
-    assert (_verified(client, checked)["status"], _verified(client, checked)["valid"]) == ("expired", False)
+    assert (verified(client, checked)["status"], verified(client, checked)["valid"]) == ("expired", False)
     assert wallet.licences_mark_expired() == 1
-    assert _verified(client, checked)["status"] == "expired"
+    assert verified(client, checked)["status"] == "expired"
     assert Licence.objects.get(pk=checked.pk).checked_at == checked.checked_at  # nothing signed changed
 
 
@@ -119,7 +108,7 @@ def test_a_revoked_organisation_certificate_shows_at_once(client, checked, keyed
     Certificate.objects.filter(organisation=keyed_amr, purpose=CertificatePurpose.SEAL).update(
         status=CredentialStatus.REVOKED
     )
-    body = _verified(client, checked)
+    body = verified(client, checked)
     assert (body["valid"], body["seal"]["signature_valid"], body["seal"]["chain_valid"]) == (False, True, False)
     assert body["seal"]["problems"] == ["certificate_revoked"]
 
@@ -131,17 +120,17 @@ def test_a_renamed_type_or_issuer_and_changed_field_definitions_show_at_once(cli
         name="食品经营许可证（新版）",
         field_definitions=[{"name": "business_scope", "label": "经营项目"}, {"name": "premises", "public": False}],
     )
-    body = _verified(client, checked)
+    body = verified(client, checked)
     assert body["licence_type"]["name"] == "食品经营许可证（新版）"
     assert [field["name"] for field in body["fields"]] == ["business_scope"]
     type(keyed_amr).objects.filter(pk=keyed_amr.pk).update(name="桐庐县市场监管局")
-    assert _verified(client, checked)["issuer"]["name"] == "桐庐县市场监管局"
+    assert verified(client, checked)["issuer"]["name"] == "桐庐县市场监管局"
 
 
 def test_a_key_rotation_leaves_old_licences_valid(client, checked, keyed_amr):
     services.organisation_keys_rotate(actor=None, organisation=keyed_amr, reason="定期更换")
     assert Licence.objects.get(pk=checked.pk).checked_at == checked.checked_at  # superseded is not revoked
-    body = _verified(client, checked)
+    body = verified(client, checked)
     assert (body["valid"], body["seal"]["problems"]) == (True, [])
 
 
@@ -152,10 +141,10 @@ def test_altered_sealed_bytes_are_checked_again_at_once(client, checked, column)
     altered = altered or original[:-1] + bytes([original[-1] ^ 1])
     Licence.objects.filter(pk=checked.pk).update(**{column: altered})
     assert Licence.objects.get(pk=checked.pk).checked_at is None  # the trigger forgot the stored check
-    body = _verified(client, checked)
+    body = verified(client, checked)
     assert (body["valid"], body["seal"]["signature_valid"]) == (False, False)
     assert Licence.objects.get(pk=checked.pk).checked_at is not None  # stored again, with the failure
-    assert _verified(client, checked)["seal"] == body["seal"]
+    assert verified(client, checked)["seal"] == body["seal"]
 
 
 def test_a_check_of_bytes_changed_meanwhile_is_not_stored(issue):
