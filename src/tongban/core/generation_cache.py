@@ -54,10 +54,10 @@ class GenerationCache:
         self.name = name
         self.seconds = seconds
         self.generation_key = f"{name}:generation"
-        # os.path, not pathlib, when read: it is read on every request, and a Path costs more than the stat() itself
-        self.stamp_file = f"{name.replace(':', '-')}-generation"
+        self.stamp_file = f"{name.replace(':', '-')}-generation"  # in VAR_DIR/cache when the cache is per process
 
     def _stamp_path(self) -> str:
+        # os.path, not pathlib: read on every request, and building a Path costs more than the stat() itself
         return os.path.join(settings.VAR_DIR, "cache", self.stamp_file)
 
     def generation(self, store=None) -> int:
