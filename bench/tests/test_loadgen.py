@@ -62,3 +62,80 @@ def test_generator_counts_refused_connections_as_errors():
         port = closed.server_address[1]
     result = generate(host="127.0.0.1", port=port, method="GET", path="/", concurrency=1, duration_s=10, max_requests=3)
     assert result["error_kinds"] == {"ConnectionRefusedError": 3}
+
+
+class _FramingHandler(BaseHTTPRequestHandler):
+    """Answers framed the three ways a server may frame them: by length, in chunks, or by closing the connection."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        if self.path == "/chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hello ", b"chunked ", b"world"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/close":
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"y" * 300_000)  # no length: the close ends it; more than one receive
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("path", ["/chunked", "/close", "/empty"])
+def test_generator_reads_answers_framed_by_chunks_by_close_and_by_length(path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FramingHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = generate(
+            host="127.0.0.1",
+            port=server.server_address[1],
+            method="GET",
+            path=path,
+            concurrency=2,
+            duration_s=10,
+            max_requests=6,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(result["latencies_s"]) == 6
+    assert result["error_kinds"] == {}
+    assert result["elapsed_s"] < 5
+
+
+def test_a_server_that_closes_mid_answer_is_an_error_not_a_success():
+    class Truncating(_FramingHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"short")
+            self.close_connection = True
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Truncating)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = generate(
+            host="127.0.0.1",
+            port=server.server_address[1],
+            method="GET",
+            path="/",
+            concurrency=1,
+            duration_s=10,
+            max_requests=3,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result["error_kinds"] == {"RemoteDisconnected": 3}
