@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -181,20 +181,35 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _due(now) -> Q:
+    # What "due" means; _CLAIM_SQL below says the same in SQL, for the one message being claimed.
     return Q(status=OutboxMessage.Status.PENDING, available_at__lte=now) & (
         Q(locked_until__isnull=True) | Q(locked_until__lt=now)
     )
 
 
+# The claim as one statement that also returns what delivery needs (UPDATE … RETURNING, PostgreSQL and SQLite 3.35+):
+# it replaced an ORM UPDATE followed by a SELECT of the row, a round trip and a compiled query per message.
+_CLAIM_SQL = (
+    "UPDATE core_outboxmessage SET locked_until = %s, attempts = attempts + 1 "
+    "WHERE id = %s AND status = %s AND available_at <= %s AND (locked_until IS NULL OR locked_until < %s) "
+    "RETURNING topic, payload, attempts"
+)
+
+
 def _claim(message_id: int) -> OutboxMessage | None:
     """Take a lease on a due message with one conditional UPDATE, so two workers never run it at once."""
     now = timezone.now()
-    claimed = OutboxMessage.objects.filter(_due(now), pk=message_id).update(
-        locked_until=now + LEASE, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CLAIM_SQL, [adapt(now + LEASE), message_id, OutboxMessage.Status.PENDING, adapt(now), adapt(now)]
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return OutboxMessage.objects.get(pk=message_id)
+    topic, payload, attempts = row
+    payload = OutboxMessage._meta.get_field("payload").from_db_value(payload, None, connection)
+    return OutboxMessage(id=message_id, topic=topic, payload=payload, attempts=attempts)
 
 
 def deliver(message_id: int) -> Outcome:

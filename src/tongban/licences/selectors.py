@@ -36,6 +36,12 @@ def certificate_current(organisation: Organisation, purpose: str) -> Certificate
     )
 
 
+def has_current_certificate(organisation: Organisation, purpose: str) -> bool:
+    """Whether the organisation has a current certificate of that purpose (issuing checks it; the render reads it)."""
+    current = Certificate.objects.filter(organisation=organisation, purpose=purpose, status=CredentialStatus.CURRENT)
+    return current.exists()
+
+
 def _current_at(moment: dt.datetime) -> Q:
     # created_at and superseded_at are exact to the microsecond (the certificate's own validity is whole seconds), so
     # a rotation within the same second as a signature still tells which certificate was current.

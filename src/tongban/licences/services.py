@@ -402,7 +402,7 @@ def licence_issue(
 def issuer_seal(issuer: Organisation) -> Seal:
     """The issuer's current seal; KEYS_MISSING while it lacks a seal or a PDF certificate (nothing can be issued)."""
     seal = selectors.seal_current(issuer)
-    if seal is None or selectors.certificate_current(issuer, CertificatePurpose.PDF) is None:
+    if seal is None or not selectors.has_current_certificate(issuer, CertificatePurpose.PDF):
         raise DomainError(LicenceError.KEYS_MISSING)
     return seal
 
