@@ -90,24 +90,29 @@ class _FramingHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("path", ["/chunked", "/close", "/empty"])
-def test_generator_reads_answers_framed_by_chunks_by_close_and_by_length(path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FramingHandler)
+def _generate_against(handler, *, path: str, concurrency: int, max_requests: int) -> dict:
+    """Serve `handler` on a free loopback port for one generator run; the run's result."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = generate(
+        return generate(
             host="127.0.0.1",
             port=server.server_address[1],
             method="GET",
             path=path,
-            concurrency=2,
+            concurrency=concurrency,
             duration_s=10,
-            max_requests=6,
+            max_requests=max_requests,
         )
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/chunked", "/close", "/empty"])
+def test_generator_reads_answers_framed_by_chunks_by_close_and_by_length(path):
+    result = _generate_against(_FramingHandler, path=path, concurrency=2, max_requests=6)
     assert len(result["latencies_s"]) == 6
     assert result["error_kinds"] == {}
     assert result["elapsed_s"] < 5
@@ -122,20 +127,5 @@ def test_a_server_that_closes_mid_answer_is_an_error_not_a_success():
             self.wfile.write(b"short")
             self.close_connection = True
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Truncating)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        result = generate(
-            host="127.0.0.1",
-            port=server.server_address[1],
-            method="GET",
-            path="/",
-            concurrency=1,
-            duration_s=10,
-            max_requests=3,
-        )
-    finally:
-        server.shutdown()
-        server.server_close()
+    result = _generate_against(Truncating, path="/", concurrency=1, max_requests=3)
     assert result["error_kinds"] == {"RemoteDisconnected": 3}
