@@ -47,7 +47,7 @@ class _Client:
 
     `headers` and `body` come from a prepared requests file (signed-in cookies, JSON bodies); `unique_header` names a
     header given a new random value on every request (an Idempotency-Key). The client is a small state machine driven
-    by `_drive`'s event loop: it holds the bytes still to send and the answer read so far.
+    by `_Loop`: it holds the bytes still to send and the answer read so far.
     """
 
     def __init__(
@@ -233,6 +233,8 @@ class _Loop:
                 self._receive(client)
         except OSError as exc:
             self._finish(client, type(exc).__name__, close=True)
+        except ValueError:  # a status line or a length that is not a number: not HTTP as this generator reads it
+            self._finish(client, "BadResponse", close=True)
 
     def _send(self, client: _Client) -> None:
         error = client.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)

@@ -129,3 +129,13 @@ def test_a_server_that_closes_mid_answer_is_an_error_not_a_success():
 
     result = _generate_against(Truncating, path="/", concurrency=1, max_requests=3)
     assert result["error_kinds"] == {"RemoteDisconnected": 3}
+
+
+def test_an_answer_that_is_not_http_is_an_error_and_the_run_goes_on():
+    class Garbled(_FramingHandler):
+        def do_GET(self):
+            self.wfile.write(b"HTTP/1.1 OK fine\r\nContent-Length: 0\r\n\r\n")
+            self.close_connection = True
+
+    result = _generate_against(Garbled, path="/", concurrency=1, max_requests=2)
+    assert result["error_kinds"] == {"BadResponse": 2}
