@@ -113,5 +113,17 @@ def test_bench_case_scenarios_are_registered_and_clients_take_prepared_requests(
         ("GET", "/b", None),
         ("POST", "/a", '{"x": "申"}'.encode()),
     ]
-    assert clients[0].headers == {"Connection": "keep-alive", "Cookie": "s=1"}
+    assert clients[0].headers == {
+        "Host": "127.0.0.1:1",
+        "Accept-Encoding": "identity",
+        "Connection": "keep-alive",
+        "Cookie": "s=1",
+    }
     assert clients[0].unique_header == "Idempotency-Key"
+    head, _, body = clients[0].next_request().partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    assert lines[0] == "POST /a HTTP/1.1"
+    assert "Cookie: s=1" in lines and f"Content-Length: {len(body)}" in lines
+    assert body == '{"x": "申"}'.encode()
+    [key] = [line.split(": ")[1] for line in lines if line.startswith("Idempotency-Key: ")]
+    assert len(key) == 32 and key not in clients[0].next_request().decode()  # a fresh key every request
