@@ -169,6 +169,9 @@ class Config:
     log_level: str = "INFO"
     time_zone: str = "Asia/Shanghai"
     bench_ceiling: bool = False
+    # PostgreSQL: bind parameters on the server, so psycopg prepares a statement it has run 5 times on a connection
+    # and PostgreSQL stops parsing and planning it on every request (off for a pooler that cannot keep them).
+    database_prepared: bool = True
     oidc_private_key: str = ""  # PEM; signs ID tokens (RS256)
     oidc_issuer: str = ""  # "" = the site root of each request
     sms: dict[str, str] = field(default_factory=dict)  # backend, gateway_url, gateway_key (see _sms_config)
@@ -254,6 +257,7 @@ def load_config() -> Config:
         platform_name=_env("TONGBAN_PLATFORM_NAME", "通办·一体化在线政务服务平台"),
         log_level=_env("TONGBAN_LOG_LEVEL", "INFO").upper(),
         bench_ceiling=bench_ceiling,
+        database_prepared=_env_bool("TONGBAN_DB_PREPARED", True),
         population_registry=_env("TONGBAN_POPULATION_REGISTRY", "tongban.accounts.registries.LocalPopulationRegistry"),
         legal_entity_registry=_env(
             "TONGBAN_LEGAL_ENTITY_REGISTRY", "tongban.accounts.registries.LocalLegalEntityRegistry"

@@ -83,6 +83,11 @@ def _database(url: str) -> dict:
         # Django's backend, but a connection used in the last two seconds skips the per-request `SELECT 1` health
         # check (core/db/base.py): on a busy worker that check was one extra round trip on every request.
         db["ENGINE"] = "tongban.core.db"
+        # Parameters bound on the server (not interpolated into the SQL text) let psycopg prepare a statement once it
+        # has run `prepare_threshold` times on a connection; PostgreSQL then skips parsing and planning it. The case
+        # lookup's five-table join went from ~1 000 to ~1 480 req/s at 16 clients (docs/performance.md).
+        if CONFIG.database_prepared:
+            db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         db["CONN_MAX_AGE"] = 0

@@ -100,6 +100,39 @@ def test_postgresql_urls_use_the_platform_backend():
 
 
 @pytest.mark.parametrize(
+    ("flag", "options"), [("", "{'server_side_binding': True, 'prepare_threshold': 5}"), ("false", "{}")]
+)
+def test_postgresql_binds_on_the_server_unless_prepared_statements_are_switched_off(flag, options, tmp_path):
+    """TONGBAN_DB_PREPARED=false is for a connection pooler that cannot keep prepared statements."""
+    script = (
+        "import tongban.settings as s; "
+        "print(s._database('postgres://u@127.0.0.1:5432/tongban').get('OPTIONS', {}), s.DATABASES['default']['ENGINE'])"
+    )
+    env = {**os.environ, "TONGBAN_DB_PREPARED": flag, "TONGBAN_VAR_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert completed.stdout.split("} ")[0] + "}" == options
+    assert completed.stdout.strip().endswith("django.db.backends.sqlite3")  # SQLite has nothing of it
+
+
+@pytest.mark.django_db
+def test_a_statement_run_five_times_on_a_connection_is_prepared_on_the_server(county):
+    from django.db import connection
+
+    from tongban.core.models import Region
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%core_region%"])
+        before = cursor.fetchone()[0]
+        for _ in range(6):
+            Region.objects.filter(code=county.code).first()
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%core_region%"])
+        assert cursor.fetchone()[0] == before + 1
+
+
+@pytest.mark.parametrize(
     ("cache_url", "engine"),
     [
         ("", "django.contrib.sessions.backends.db"),
