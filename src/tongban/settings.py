@@ -86,8 +86,9 @@ def _database(url: str) -> dict:
         # Parameters bound on the server (not interpolated into the SQL text) let psycopg prepare a statement once it
         # has run `prepare_threshold` times on a connection; PostgreSQL then skips parsing and planning it. The case
         # lookup's five-table join went from ~1 000 to ~1 480 req/s at 16 clients (docs/performance.md).
+        # Added to what the URL sets (?sslmode=require and the like), never in place of it.
         if CONFIG.database_prepared:
-            db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+            db["OPTIONS"] = {**db.get("OPTIONS", {}), "server_side_binding": True, "prepare_threshold": 5}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         Path(db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         db["CONN_MAX_AGE"] = 0

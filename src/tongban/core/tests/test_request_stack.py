@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -100,19 +101,26 @@ def test_postgresql_urls_use_the_platform_backend():
 
 
 @pytest.mark.parametrize(
-    ("flag", "options"), [("", "{'server_side_binding': True, 'prepare_threshold': 5}"), ("false", "{}")]
+    ("flag", "options"),
+    [
+        ("", {"sslmode": "require", "server_side_binding": True, "prepare_threshold": 5}),
+        ("false", {"sslmode": "require"}),
+    ],
 )
 def test_postgresql_binds_on_the_server_unless_prepared_statements_are_switched_off(flag, options, tmp_path):
-    """TONGBAN_DB_PREPARED=false is for a connection pooler that cannot keep prepared statements."""
+    """TONGBAN_DB_PREPARED=false is for a connection pooler that cannot keep prepared statements; the URL's own
+    options (sslmode) are kept either way."""
     script = (
-        "import tongban.settings as s; "
-        "print(s._database('postgres://u@127.0.0.1:5432/tongban').get('OPTIONS', {}), s.DATABASES['default']['ENGINE'])"
+        "import json, tongban.settings as s; "
+        "print(json.dumps(s._database('postgres://u@127.0.0.1:5432/tongban?sslmode=require')['OPTIONS'])); "
+        "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {}).get('server_side_binding')))"
     )
     env = {**os.environ, "TONGBAN_DB_PREPARED": flag, "TONGBAN_VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
     completed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
-    assert completed.stdout.split("} ")[0] + "}" == options
-    assert completed.stdout.strip().endswith("django.db.backends.sqlite3")  # SQLite has nothing of it
+    postgresql, sqlite = completed.stdout.splitlines()
+    assert json.loads(postgresql) == options
+    assert json.loads(sqlite) is None  # SQLite has nothing of it
 
 
 @pytest.mark.django_db
