@@ -21,7 +21,7 @@ import pstats
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,8 @@ class Kind:
     api_client: bool = False  # sends Accept: application/json and no browser user agent
 
 
+PERSON = "13805710001"  # the demo's applicant
+
 KINDS = [
     # The bench's constant view (mounted with TONGBAN_BENCH_CEILING=1): the middleware stack and nothing else.
     Kind("ceiling-constant", "/__bench__/constant", api_client=True),
@@ -49,9 +51,14 @@ KINDS = [
     Kind("page-anon-home", "/"),
     Kind("page-worklist", "/workbench/cases/?list=pre_review", username="reviewer_sun"),
     Kind("api-worklist", "/api/v1/cases/worklist?list=pre_review", username="reviewer_sun", api_client=True),
-    Kind("page-mine", "/cases/mine/", username="13805710001"),
-    Kind("api-mine", "/api/v1/cases/mine", username="13805710001", api_client=True),
+    Kind("page-mine", "/cases/mine/", username=PERSON),
+    Kind("api-mine", "/api/v1/cases/mine", username=PERSON, api_client=True),
 ]
+
+
+def _as_person(kind: Kind, person: str) -> Kind:
+    """The kind signed in as `person` instead of the demo's applicant, if it is one of the 我的办件 kinds."""
+    return replace(kind, username=person) if kind.username == PERSON else kind
 
 
 def _session_cookie(username: str) -> str:
@@ -206,6 +213,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure this anonymous API call (repeatable), e.g. a licence's verification, whose identifier "
         "depends on the database",
     )
+    parser.add_argument(
+        "--person",
+        default=PERSON,
+        help="the person the 我的办件 kinds sign in as (on the cases bench database: one of the ~50-case bench_p…)",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
@@ -216,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     extra = [Kind(name, path, api_client=True) for name, path in (item.split("=", 1) for item in args.path)]
-    kinds = [kind for kind in KINDS if not args.kind or kind.name in args.kind] + extra
+    kinds = [_as_person(kind, args.person) for kind in KINDS if not args.kind or kind.name in args.kind] + extra
     if not settings.TONGBAN_BENCH_CEILING:
         kinds = [kind for kind in kinds if not kind.path.startswith("/__bench__/")]
     print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)

@@ -110,6 +110,13 @@ if CONFIG.replica_database_url:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# ModelBackend first: it is the default that tests' force_login and sessions started before SessionUserBackend name;
+# sessions started by accounts.signin.session_start name SessionUserBackend, which loads the user with one plain
+# statement and authenticates nobody (accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "tongban.accounts.backends.SessionUserBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,7 +205,7 @@ if CONFIG.cache_url:
     # Sessions are read from Redis and written through to the database: a signed-in page loads its session without
     # a query, and a session revoked in any worker is deleted from both (accounts/signin.py). Without Redis the
     # cache is per process, where a revocation in one worker would not reach the others: sessions stay in the DB.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "tongban.core.sessions.cached_db"
 else:
     # Room for the kept answers of a busy day (core/generation_cache.py): Django's default of 300 entries would cull
     # a third of them on every new search or verification once a few hundred licences had been verified.
@@ -209,6 +216,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10000},
         }
     }
+    SESSION_ENGINE = "tongban.core.sessions.db"
 
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 

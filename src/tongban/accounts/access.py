@@ -116,6 +116,15 @@ def is_system_admin(user) -> bool:
     return staff_has_role(user, StaffRole.SYSTEM_ADMIN)
 
 
+def organisation_ids_where(user, role: str) -> list[int]:
+    """The ids of organisations_where(user, role), sorted: no query beyond staff_roles unless a role covers a
+    region's subtree (the hot worklists' scopes, issues 5 and 6)."""
+    held_roles = [held for held in staff_roles(user) if held.role == role]
+    if any(held.subtree_prefix for held in held_roles):
+        return sorted(organisations_where(user, role).values_list("pk", flat=True))
+    return sorted({held.organisation_id for held in held_roles})
+
+
 def organisations_where(user, role: str) -> QuerySet[Organisation]:
     """The organisations for which the user holds `role`: one query, to scope lists and worklists."""
     held_roles = [held for held in staff_roles(user) if held.role == role]

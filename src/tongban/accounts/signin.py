@@ -73,7 +73,8 @@ SECOND_FACTOR_USER = "second_factor_user_id"
 SECOND_FACTOR_NEXT = "second_factor_next"
 
 LOCKED_REASON = "locked"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The backend a session started here names: it loads the session's user with one plain statement (accounts/backends.py).
+SESSION_BACKEND = "tongban.accounts.backends.SessionUserBackend"
 
 _SMS_BODIES = {
     SmsCodePurpose.SIGN_IN: "您的验证码为 {code}，5 分钟内有效，用于登录或注册。如非本人操作，请忽略本短信。",
@@ -451,7 +452,7 @@ def session_start(request, user: User, *, method: str, login_name: str = "") -> 
     """
     for name in (SECOND_FACTOR_USER, SECOND_FACTOR_NEXT):
         request.session.pop(name, None)
-    login(request, user, backend=MODEL_BACKEND)
+    login(request, user, backend=SESSION_BACKEND)
     request.session.cycle_key()
     now = timezone.now()
     client = Client.from_request(request)

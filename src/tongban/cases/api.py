@@ -25,6 +25,7 @@ from tongban.accounts.errors import AccountsError
 from tongban.accounts.models import User
 from tongban.cases import access, selectors, services
 from tongban.cases.errors import CaseError
+from tongban.cases.list_queries import CaseRow, DocumentRow
 from tongban.cases.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind
 from tongban.cases.schemas import (
     CaseCreatedOut,
@@ -103,13 +104,13 @@ class _Urls:
         self.document_url = url_template("cases:document", UUID_SLOT, ID_SLOT)
         self.kind_names = selectors.choice_labels(DocumentKind)
 
-    def links(self, case: Case) -> dict:
+    def links(self, case: Case | CaseRow) -> dict:
         return {
             "api": self.api_url.format(case.number) if case.number else "",
             "page": self.page_url.format(case.public_id),
         }
 
-    def document(self, case: Case, document: CaseDocument) -> dict:
+    def document(self, case: Case | CaseRow, document: CaseDocument | DocumentRow) -> dict:
         return {
             "id": document.pk,
             "kind": document.kind,
@@ -123,13 +124,22 @@ class _Urls:
 
 def _head(case: Case) -> dict:
     """What every answer about a case starts with: number, status, item and organisation."""
+    return _head_of(case.number, case.status, case.item.code, case.version.name, case.organisation.name)
+
+
+def _row_head(row: CaseRow) -> dict:
+    """_head of a list's row."""
+    return _head_of(row.number, row.status, row.item_code, row.item_name, row.organisation_name)
+
+
+def _head_of(number: str | None, status: int, item: str, item_name: str, organisation: str) -> dict:
     return {
-        "number": case.number,
-        "status": case.status,
-        "status_name": selectors.status_name(case.status),
-        "item": case.item.code,
-        "item_name": case.version.name,
-        "organisation": case.organisation.name,
+        "number": number,
+        "status": status,
+        "status_name": selectors.status_name(status),
+        "item": item,
+        "item_name": item_name,
+        "organisation": organisation,
     }
 
 
@@ -142,8 +152,8 @@ def _page(current, items: list[dict]) -> dict:
     }
 
 
-def _summary(case: Case, documents: list[CaseDocument], current_step: str, urls: _Urls) -> dict:
-    return _head(case) | {
+def _summary(case: Case | CaseRow, head: dict, documents: list, current_step: str, urls: _Urls) -> dict:
+    return head | {
         "public_id": str(case.public_id),
         "current_step": current_step or "",
         "created_at": case.created_at,
@@ -253,7 +263,8 @@ def case_mine(request, page: int = 1, tab: str = "all", enterprise: int | None =
     current = Paginator(cases, PER_PAGE).get_page(page)
     urls = _Urls()
     return _page(
-        current, [_summary(case, case.case_documents, case.current_step, urls) for case in current.object_list]
+        current,
+        [_summary(row, _row_head(row), row.documents, row.current_step, urls) for row in current.object_list],
     )
 
 
@@ -298,8 +309,8 @@ def case_worklist(request, list: str = "pre_review", page: int = 1):
     return _page(current, [_worklist_row(case) for case in current.object_list]) | {"worklist": list}
 
 
-def _worklist_row(case: Case) -> dict:
-    return _head(case) | {
+def _worklist_row(case: CaseRow) -> dict:
+    return _row_head(case) | {
         "applicant_name": case.applicant_name,
         "channel": case.channel,
         "received_at": case.received_at,
@@ -322,7 +333,7 @@ def case_detail(request, number: str, enterprise: int | None = None):
     detail = selectors.case_detail(case)
     current_step = detail.timeline[-1].name if detail.timeline else ""
     supplement = detail.open_supplement.items if detail.open_supplement else []
-    return _summary(case, detail.documents, current_step, _Urls()) | {
+    return _summary(case, _head(case), detail.documents, current_step, _Urls()) | {
         "applicant_name": case.applicant_name,
         "channel": case.channel,
         "accepted_on": case.accepted_on,

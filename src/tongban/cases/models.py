@@ -213,8 +213,11 @@ class Case(models.Model):
         indexes = [
             # 我的办件: an applicant's cases, newest first.
             models.Index(fields=["applicant", "-created_at"], name="case_applicant_recent"),
-            # Worklists: an organisation's cases in a status, soonest deadline first.
-            models.Index(fields=["organisation", "status", "acceptance_due"], name="case_org_status_due"),
+            # Worklists: an organisation's cases in a status, in the list's whole order (soonest deadline, then
+            # earliest received), so a page stops after its 20 rows even when hundreds share one deadline.
+            models.Index(
+                fields=["organisation", "status", "acceptance_due", "received_at", "id"], name="case_org_status_order"
+            ),
             # The deemed-acceptance scan: received cases past their acceptance deadline.
             models.Index(fields=["status", "acceptance_due"], name="case_status_due"),
             models.Index(fields=["status", "draft_expires_at"], name="case_draft_expiry"),

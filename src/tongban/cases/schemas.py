@@ -6,6 +6,16 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import BaseModel
+
+
+class AnswerOut(BaseModel):
+    """An answer the view builds as dicts, validated by plain pydantic.
+
+    ninja's Schema reads every field through its DjangoGetter (made for model objects); for the hot lists' answers
+    (issue 5: 20 rows of 15 fields with nested documents) that cost about 0.7 ms of CPU per request, against a tenth
+    of that for pydantic's own dict validation. Use it only where the view hands over dicts.
+    """
 
 
 class ErrorOut(Schema):
@@ -41,7 +51,7 @@ class CaseCreateIn(Schema):
     enterprise: int | None = Field(None, description="以企业身份申请时，企业账号 id（须为其法定代表人或授权经办人）")
 
 
-class LinksOut(Schema):
+class LinksOut(AnswerOut):
     api: str = Field(..., description="本办件的接口地址")
     page: str = Field(..., description="我的办件中的办件页面")
 
@@ -62,7 +72,7 @@ class CaseCreatedOut(Schema):
     links: LinksOut
 
 
-class DocumentOut(Schema):
+class DocumentOut(AnswerOut):
     id: int
     kind: str
     kind_name: str
@@ -80,7 +90,7 @@ class TimelineEventOut(Schema):
     opinion: str
 
 
-class CaseSummaryOut(Schema):
+class CaseSummaryOut(AnswerOut):
     public_id: str
     number: str | None
     status: int
@@ -98,7 +108,7 @@ class CaseSummaryOut(Schema):
     links: LinksOut
 
 
-class CasePageOut(Schema):
+class CasePageOut(AnswerOut):
     items: list[CaseSummaryOut]
     count: int
     page: int
@@ -147,7 +157,7 @@ class LookupQuery(Schema):
     id_number: str = Field("", max_length=32, description="或：申请人证件号码（身份证号或统一社会信用代码）")
 
 
-class WorklistRowOut(Schema):
+class WorklistRowOut(AnswerOut):
     number: str
     status: int
     status_name: str
@@ -162,7 +172,7 @@ class WorklistRowOut(Schema):
     lock_version: int
 
 
-class WorklistPageOut(Schema):
+class WorklistPageOut(AnswerOut):
     worklist: str
     items: list[WorklistRowOut]
     count: int

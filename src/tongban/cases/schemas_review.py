@@ -6,8 +6,10 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from tongban.cases.schemas import AnswerOut
 
-class TaskRowOut(Schema):
+
+class TaskRowOut(AnswerOut):
     """One open task of a worklist: no ID numbers, only the applicant's name."""
 
     id: int
@@ -27,7 +29,7 @@ class TaskRowOut(Schema):
     lock_version: int = Field(..., description="操作时作为 expected_version 提交")
 
 
-class TaskPageOut(Schema):
+class TaskPageOut(AnswerOut):
     worklist: str
     items: list[TaskRowOut]
     count: int = Field(..., description="任务数；count_capped 为 true 时只计到 1000")

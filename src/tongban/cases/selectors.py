@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Choices, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from tongban.accounts.enterprises import ActingIdentity
 from tongban.accounts.models import User
-from tongban.cases import access
+from tongban.cases import access, list_queries
 from tongban.cases.models import (
     FINAL_STATUSES,
     WITHDRAWABLE_STATUSES,
@@ -32,6 +32,7 @@ from tongban.cases.models import (
     SupplementRequest,
 )
 from tongban.core.calendar import add_working_days
+from tongban.core.db.values import aware_datetime
 from tongban.core.models import Organisation
 from tongban.core.pii import blind_index
 
@@ -68,59 +69,11 @@ TAB_STATUSES: dict[str, tuple[int, ...] | None] = {
     "done": tuple(FINAL_STATUSES),
 }
 
-# The columns a case row needs on a list: reading the whole row would drag the form answers along.
-LIST_FIELDS = (
-    "public_id",
-    "number",
-    "status",
-    "created_at",
-    "updated_at",
-    "received_at",
-    "draft_expires_at",
-    "acceptance_due",
-    "promised_due",
-    "statutory_due",
-    "accepted_on",
-    "acceptance_deemed",
-    "applicant_name",
-    "channel",
-    "item__code",
-    "version__name",
-    "organisation__name",
-)
 
-
-def _current_step() -> Subquery:
-    """The name of the latest public timeline event (the case's current step), read in the same statement."""
-    latest = CaseEvent.objects.filter(case=OuterRef("pk"), public=True).order_by("-created_at", "-pk")
-    return Subquery(latest.values("name")[:1])
-
-
-def _documents() -> Prefetch:
-    """The case's documents, oldest first; one still rendering is rendered on its first download."""
-    return Prefetch(
-        "documents",
-        queryset=CaseDocument.objects.only("pk", "case_id", "kind", "number", "issued_at", "status").order_by(
-            "issued_at", "pk"
-        ),
-        to_attr="case_documents",
-    )
-
-
-def my_cases(user: User, identity: ActingIdentity | None, tab: str = "all") -> QuerySet[Case]:
+def my_cases(user: User, identity: ActingIdentity | None, tab: str = "all") -> list_queries.SqlList:
     """The current identity's cases for 我的办件 (drafts included), newest first, with the current step and the
-    documents; `tab` is one of TAB_STATUSES (anything else means "all")."""
-    cases = access.applicant_cases(user, identity)
-    statuses = TAB_STATUSES.get(tab)
-    if statuses is not None:
-        cases = cases.filter(status__in=statuses)
-    return (
-        cases.select_related("item", "version", "organisation")
-        .only(*LIST_FIELDS)
-        .annotate(current_step=_current_step())
-        .prefetch_related(_documents())
-        .order_by("-created_at", "-pk")
-    )
+    documents; `tab` is one of TAB_STATUSES (anything else means "all"). Read with list_queries' SQL."""
+    return list_queries.applicant_list(access.applicant_scope(user, identity), TAB_STATUSES.get(tab))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -244,17 +197,10 @@ class _Found:
     timeline: list[CaseEvent]
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A timestamp as the ORM would give it: PostgreSQL's are aware already, SQLite's naive in the connection's zone."""
-    if value is None or timezone.is_aware(value):
-        return value
-    return timezone.make_aware(value, connection.timezone)
-
-
 def _step(row) -> CaseEvent:
     """A public timeline step from a row of _LOOKUP_SQL: what the timeline shows of it, no opinion and no actor."""
     event_id, code, name, created_at, organisation_id, organisation_name = row[9:]
-    event = CaseEvent(pk=event_id, code=code, name=name, created_at=_aware(created_at), public=True)
+    event = CaseEvent(pk=event_id, code=code, name=name, created_at=aware_datetime(created_at), public=True)
     if organisation_id is not None:
         event.organisation = Organisation(pk=organisation_id, name=organisation_name)
     return event
@@ -272,7 +218,7 @@ def _lookup_case(number: str) -> _Found | None:
         status=first[1],
         stored_code=first[2] or "",
         id_index=first[3] or "",
-        received_at=_aware(first[4]),
+        received_at=aware_datetime(first[4]),
         acceptance_due=first[5],
         promised_due=first[6],
         item_name=first[7],
@@ -345,39 +291,17 @@ def lookup_allowed(client_ip: str | None) -> bool:
 DUE_SOON_WORKING_DAYS = 2
 WORKLISTS = ("pre_review", "supplement", "due_soon")
 
-WORKLIST_FIELDS = (
-    "public_id",
-    "number",
-    "status",
-    "lock_version",
-    "received_at",
-    "acceptance_due",
-    "applicant_name",
-    "channel",
-    "acceptance_deemed",
-    "supervision_flag",
-    "item__code",
-    "version__name",
-    "organisation__name",
-)
 
-
-def worklist(user: User, name: str, today: dt.date | None = None) -> QuerySet[Case]:
+def worklist(user: User, name: str, today: dt.date | None = None) -> list_queries.SqlList:
     """One of the clerk's worklists for the organisations they pre-review, soonest deadline first.
 
     pre_review: received, waiting for accept / refuse / supplement. supplement: waiting for the applicant's
     supplement. due_soon: received with the acceptance deadline within DUE_SOON_WORKING_DAYS working days.
     """
-    cases = access.clerk_cases(user)
+    organisations = access.pre_review_organisation_ids(user)
     if name == "supplement":
-        cases = cases.filter(status=CaseStatus.SUPPLEMENT)
-    elif name == "due_soon":
+        return list_queries.worklist(organisations, CaseStatus.SUPPLEMENT)
+    if name == "due_soon":
         horizon = add_working_days(today or timezone.localdate(), DUE_SOON_WORKING_DAYS).date
-        cases = cases.filter(status=CaseStatus.RECEIVED, acceptance_due__lte=horizon)
-    else:
-        cases = cases.filter(status=CaseStatus.RECEIVED)
-    return (
-        cases.select_related("item", "version", "organisation")
-        .only(*WORKLIST_FIELDS)
-        .order_by("acceptance_due", "received_at", "pk")
-    )
+        return list_queries.worklist(organisations, CaseStatus.RECEIVED, due_by=horizon)
+    return list_queries.worklist(organisations, CaseStatus.RECEIVED)

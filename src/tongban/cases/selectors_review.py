@@ -3,9 +3,9 @@
 outline with the current position).
 
 Worklists are hot (DESIGN rule 9): each is one indexed query over ReviewTask (the indexes organisation + role + status
-+ due_on, assignee + status + due_on, status + due_on) plus the few queries access.task_scope needs for the user's
-roles, whatever the page size; tests pin the counts. They never load workflow state. A worklist page counts its
-tasks only up to COUNT_CAP (WorklistPaginator).
++ due_on, assignee + status + due_on, status + due_on), written by hand in cases/list_queries.py, plus the few queries
+access.task_scope_of needs for the user's roles, whatever the page size; tests pin the counts. They never load
+workflow state. A worklist page counts its tasks only up to COUNT_CAP (WorklistPaginator).
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
 from django.utils.functional import cached_property
 
-from tongban.accounts.access import organisations_where
 from tongban.accounts.models import User
-from tongban.cases import access, deadlines, review
+from tongban.cases import access, deadlines, list_queries, review
 from tongban.cases.errors import CaseError
+from tongban.cases.list_queries import SqlList, TaskFilter, TaskListRow
 from tongban.cases.models import FINAL_STATUSES, Case, CaseStatus, ReviewTask, TaskStatus
 from tongban.cases.selectors import choice_labels
 from tongban.catalog.bpmn import outline
@@ -30,60 +29,27 @@ from tongban.core.errors import DomainError
 # The worklists, in the order the tabs show them.
 WORKLISTS = ("to_review", "to_approve", "special", "due_soon", "overdue", "mine")
 
-# The columns a worklist row needs: reading whole case rows would drag the answers and encrypted fields along.
-ROW_FIELDS = (
-    "id",
-    "step_name",
-    "role",
-    "decides",
-    "status",
-    "lock_version",
-    "created_at",
-    "due_on",
-    "due_provisional",
-    "case__number",
-    "case__status",
-    "case__applicant_name",
-    "case__promised_due",
-    "case__version__name",
-    "organisation__name",
-    "assignee__username",
-    "assignee__display_name",
-)
 
-
-def _open_tasks() -> QuerySet[ReviewTask]:
-    return ReviewTask.objects.filter(status=TaskStatus.OPEN)
-
-
-def _rows(tasks: QuerySet[ReviewTask]) -> QuerySet[ReviewTask]:
-    return (
-        tasks.select_related("case__version", "organisation", "assignee")
-        .only(*ROW_FIELDS)
-        .order_by(F("due_on").asc(nulls_last=True), "created_at", "pk")
-    )
-
-
-def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = None) -> QuerySet[ReviewTask]:
+def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = None) -> SqlList:
     """One of the user's worklists of open tasks, soonest due first (tasks with no due date last).
 
     to_review: steps that give an opinion; to_approve: deciding steps; special: the case is in a special procedure;
     due_soon: due between today and the warning horizon; overdue: due before today; mine: claimed by the user.
+    Read with list_queries' SQL.
     """
     if name == "mine":
-        return _rows(_open_tasks().filter(assignee_id=user.pk))
-    tasks = _open_tasks().filter(access.task_scope(user, assigned=False))
+        return list_queries.open_tasks(TaskFilter(assignee_id=user.pk))
+    scope = access.task_scope_of(user, assigned=False)
     if name == "to_approve":
-        tasks = tasks.filter(decides=True)
-    elif name == "special":
-        tasks = tasks.filter(case__status=CaseStatus.SPECIAL_PROCEDURE)
-    elif name == "due_soon":
-        tasks = tasks.filter(due_on__gte=today, due_on__lte=horizon or deadlines.warning_horizon(today))
-    elif name == "overdue":
-        tasks = tasks.filter(due_on__lt=today)
-    else:
-        tasks = tasks.filter(decides=False)
-    return _rows(tasks)
+        return list_queries.open_tasks(TaskFilter(scope=scope, decides=True))
+    if name == "special":
+        return list_queries.open_tasks(TaskFilter(scope=scope, case_status=CaseStatus.SPECIAL_PROCEDURE))
+    if name == "due_soon":
+        horizon = horizon or deadlines.warning_horizon(today)
+        return list_queries.open_tasks(TaskFilter(scope=scope, due_from=today, due_to=horizon))
+    if name == "overdue":
+        return list_queries.open_tasks(TaskFilter(scope=scope, due_before=today))
+    return list_queries.open_tasks(TaskFilter(scope=scope, decides=False))
 
 
 # A worklist counts its tasks only up to this many; beyond, the page says "超过 1000 项" and pages on. Counting every
@@ -111,7 +77,7 @@ class WorklistPaginator(Paginator):
     def count(self) -> int:
         if self.exact:
             return super().count
-        return self.object_list.order_by()[: self.cap + 1].count()  # which tasks are counted does not matter
+        return self.object_list.count_up_to(self.cap + 1)
 
     @property
     def capped(self) -> bool:
@@ -124,25 +90,15 @@ class WorklistPaginator(Paginator):
         return self.cap if self.capped else self.count
 
 
-def overseen_organisation_ids(user: User) -> list[int]:
-    """The organisations the user heads or supervises (a region's subtree for a supervisor over it)."""
-    ids: set[int] = set()
-    for role in access.OVERSIGHT_ROLES:
-        ids.update(organisations_where(user, role).values_list("pk", flat=True))
-    return sorted(ids)
-
-
-def supervision(user: User, today: dt.date) -> QuerySet[ReviewTask]:
+def supervision(user: User, today: dt.date) -> SqlList:
     """Every overdue open task in the organisations the user heads or supervises, most overdue first."""
-    organisations = overseen_organisation_ids(user)
-    if not organisations:
-        return ReviewTask.objects.none()
-    return _rows(_open_tasks().filter(organisation_id__in=organisations, due_on__lt=today))
+    organisations = access.overseen_organisation_ids(user)
+    return list_queries.open_tasks(TaskFilter(organisation_ids=organisations, due_before=today))
 
 
 def is_overseer(user: User) -> bool:
     """Whether the user heads or supervises any organisation (to offer the supervision view)."""
-    return any(organisations_where(user, role).exists() for role in access.OVERSIGHT_ROLES)
+    return bool(access.overseen_organisation_ids(user))
 
 
 @dataclass(frozen=True)
@@ -171,30 +127,35 @@ def person_label(user: User | None) -> str:
     """How a member of staff is named on a page: their display name, else the account name."""
     if user is None:
         return ""
-    return user.display_name or user.username
+    return names_label(user.display_name, user.username)
 
 
-def task_rows(tasks, today: dt.date, horizon: dt.date, case_url: str = "") -> list[TaskRow]:
+def names_label(display_name: str | None, username: str | None) -> str:
+    """person_label from the two names as a list reads them (both None for nobody)."""
+    return display_name or username or ""
+
+
+def task_rows(tasks: list[TaskListRow], today: dt.date, horizon: dt.date, case_url: str = "") -> list[TaskRow]:
     """The rows of a worklist page; `horizon` is warning_horizon(today), read once for the page; `case_url` a
     str.format template of the case page's address ({0}: the number), reversed once for the page."""
     statuses = choice_labels(CaseStatus)
     return [
         TaskRow(
             id=task.pk,
-            number=task.case.number or "",
-            url=case_url.format(task.case.number) if case_url else "",
-            item_name=task.case.version.name,
-            applicant_name=task.case.applicant_name,
+            number=task.case_number or "",
+            url=case_url.format(task.case_number) if case_url else "",
+            item_name=task.item_name,
+            applicant_name=task.applicant_name,
             step=task.step_name,
             decides=task.decides,
-            organisation=task.organisation.name,
-            assignee=person_label(task.assignee),
+            organisation=task.organisation_name,
+            assignee=names_label(task.assignee_display_name, task.assignee_username),
             due_on=task.due_on,
             due_provisional=task.due_provisional,
             warning=deadlines.warning_level(task.due_on, today, horizon),
-            promised_due=task.case.promised_due,
-            case_status=task.case.status,
-            case_status_name=statuses.get(task.case.status, str(task.case.status)),
+            promised_due=task.promised_due,
+            case_status=task.case_status,
+            case_status_name=statuses.get(task.case_status, str(task.case_status)),
             lock_version=task.lock_version,
         )
         for task in tasks

@@ -31,6 +31,7 @@ from tongban.cases import access, delivery, selectors, services
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
 from tongban.cases.forms_apply import MaterialFileForm
+from tongban.cases.list_queries import CaseRow
 from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
@@ -46,7 +47,7 @@ TABS = (
 )
 
 
-def resume_url(case: Case) -> str:
+def resume_url(case: Case | CaseRow) -> str:
     """Where 继续填写 takes a draft: the application pages' resume address (cases-apply:resume)."""
     try:
         return reverse("cases-apply:resume", args=[case.public_id])
@@ -138,7 +139,7 @@ def _minute(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _mine_rows(cases: list[Case]) -> list[MineRow]:
+def _mine_rows(cases: list[CaseRow]) -> list[MineRow]:
     detail_url = url_template("cases:detail", UUID_SLOT)
     document_url = url_template("cases:document", UUID_SLOT, ID_SLOT)
     statuses, kinds = selectors.choice_labels(CaseStatus), selectors.choice_labels(DocumentKind)
@@ -157,7 +158,7 @@ def _mine_rows(cases: list[Case]) -> list[MineRow]:
     return [
         MineRow(
             pk=case.pk,
-            title=case.version.name,
+            title=case.item_name,
             url="" if case.is_draft else detail_url.format(case.public_id),
             status=statuses.get(case.status, str(case.status)),
             number=case.number or "",
@@ -165,17 +166,17 @@ def _mine_rows(cases: list[Case]) -> list[MineRow]:
             resume_url=resume_url(case) if case.is_draft else "",
             documents=[
                 (kinds.get(document.kind, document.kind), document_url.format(case.public_id, document.pk))
-                for document in case.case_documents
+                for document in case.documents
             ],
         )
         for case in cases
     ]
 
 
-def _mine_facts(case: Case, labels: dict[str, str]) -> list[tuple[str, str]]:
+def _mine_facts(case: CaseRow, labels: dict[str, str]) -> list[tuple[str, str]]:
     """The row's <dl>: as the detail page's deadlines (_deadlines.html) for a submitted case, save times for a draft."""
     facts = [(labels["number"], case.number)] if case.number else []
-    facts.append((labels["organisation"], case.organisation.name))
+    facts.append((labels["organisation"], case.organisation_name))
     if case.current_step:
         facts.append((labels["step"], gettext(case.current_step)))
     if case.is_draft:

@@ -33,6 +33,7 @@ from tongban.cases import forms_workbench as wf
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
 from tongban.cases.forms_apply import answer_text
+from tongban.cases.list_queries import CaseRow
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStatus, Channel, SupplementRequest
 from tongban.cases.views_progress import NUMBER_SLOT, url_template
 from tongban.catalog.forms_schema import form_pages
@@ -109,15 +110,15 @@ class WorklistRow:
     supervised: bool
 
 
-def _worklist_rows(cases: list[Case], today: dt.date) -> list[WorklistRow]:
+def _worklist_rows(cases: list[CaseRow], today: dt.date) -> list[WorklistRow]:
     case_url_template = url_template("cases-workbench:case", NUMBER_SLOT)
     overdue, due_today = _("已超期"), _("今日到期")
     return [
         WorklistRow(
             number=case.number,
             url=case_url_template.format(case.number),
-            title=case.version.name,
-            organisation=case.organisation.name,
+            title=case.item_name,
+            organisation=case.organisation_name,
             at_window=case.channel == Channel.WINDOW,
             applicant=case.applicant_name,
             received=timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M") if case.received_at else "",

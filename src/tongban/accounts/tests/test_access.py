@@ -160,6 +160,25 @@ def test_organisations_where_is_one_query_and_exactly_the_scope(bodies, django_a
     assert list(access.organisations_where(clerk, StaffRole.APPROVER)) == []
 
 
+def test_organisation_ids_where_reads_no_organisation_unless_a_role_covers_a_subtree(bodies, django_assert_num_queries):
+    clerk = staff(
+        "clerk",
+        (bodies["town"], StaffRole.WINDOW_CLERK, True),
+        (bodies["other_county"], StaffRole.WINDOW_CLERK, False),
+        (bodies["amr"], StaffRole.REVIEWER, False),
+        (bodies["hall"], StaffRole.REVIEWER, False),
+    )
+    access.staff_roles(clerk)
+    with django_assert_num_queries(0):
+        reviewing = access.organisation_ids_where(clerk, StaffRole.REVIEWER)
+        assert access.organisation_ids_where(clerk, StaffRole.APPROVER) == []
+    assert reviewing == sorted([bodies["amr"].pk, bodies["hall"].pk])
+    with django_assert_num_queries(1):  # the town's subtree: its villages' service stations too
+        windows = access.organisation_ids_where(clerk, StaffRole.WINDOW_CLERK)
+    assert windows == sorted(org.pk for org in access.organisations_where(clerk, StaffRole.WINDOW_CLERK))
+    assert len(windows) == 3
+
+
 def test_require_role_raises_a_403_domain_error(bodies):
     clerk = staff("clerk", (bodies["hall"], StaffRole.WINDOW_CLERK, False))
     access.require_role(clerk, StaffRole.WINDOW_CLERK, bodies["hall"])

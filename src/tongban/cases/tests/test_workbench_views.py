@@ -96,9 +96,10 @@ def test_worklist_runs_a_constant_number_of_queries(food_item, crew, applicants,
     assert len(one.captured_queries) == WORKLIST_QUERIES
 
 
-# Session, user, roles (once), the organisations the reviewer pre-reviews, the count, the page of cases, and the
-# shell's two (the service region and the unread-message count). A reviewer holds no window role: no hall query.
-WORKLIST_QUERIES = 8
+# Session, user, roles (once: the organisations the reviewer pre-reviews are those of the roles, with no region subtree
+# to expand), the count, the page of cases, and the shell's two (the service region and the unread-message count).
+# A reviewer holds no window role: no hall query.
+WORKLIST_QUERIES = 7
 
 
 def test_worklist_paginates(food_item, crew, applicants, monkeypatch):
