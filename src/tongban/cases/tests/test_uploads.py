@@ -249,7 +249,13 @@ class FakeClamd:
                 conn.sendall(answer)
 
     def close(self) -> None:
+        # close() alone leaves the thread blocked in accept() on Linux, and the port still listening: a later test's
+        # connection (once, the browser's request to the live server) would then be swallowed by this fake.
+        # shutdown() wakes accept() with an error, so the thread ends here.
+        self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
+        self.thread.join(5)
+        assert not self.thread.is_alive(), "fake clamd thread did not stop"
 
 
 @pytest.fixture
