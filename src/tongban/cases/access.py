@@ -180,7 +180,8 @@ def access_task_for_staff(user: User, task_id: int):
     TASK_NOT_FOUND."""
     from tongban.cases.models import ReviewTask
 
-    task = ReviewTask.objects.select_related("case", "organisation", "organisation__region").filter(pk=task_id).first()
+    # Not its case: an action locks and reads the case itself (review._lock_task); pages that show it read it.
+    task = ReviewTask.objects.select_related("organisation", "organisation__region").filter(pk=task_id).first()
     if task is None or not may_see_task(user, task):
         raise DomainError(CaseError.TASK_NOT_FOUND)
     return task

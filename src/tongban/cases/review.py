@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -232,7 +232,7 @@ def _finish(row: ReviewTask, *, actor, outcome: str, opinion: str) -> None:
 
 def _lock_task(task: ReviewTask, expected_version: int | None) -> tuple[Case, ReviewTask]:
     """Lock the case, then the task (always in this order), and check the page's version of the task."""
-    case = steps.lock(task.case)
+    case = steps.lock_by_id(task.case_id)
     locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
     if ReviewTask.organisation.is_cached(task) and task.organisation_id == locked.organisation_id:
         locked.organisation = task.organisation  # never changes; saves reading it again for the role check
@@ -289,23 +289,30 @@ class CaseSoFar:
 def _case_so_far(case: Case, task: ReviewTask, *, earlier: bool) -> CaseSoFar:
     """Read after the case lock (a statement of its own sees what the previous holder of the lock committed): whether
     the organisation has started, and with `earlier` the outcomes of the review steps done before this one — one row
-    per earlier step through a LEFT JOIN (one row of NULLs when there is none), each carrying the started flag."""
-    cases = Case.objects.filter(pk=case.pk).annotate(
-        started=Exists(
-            CaseEvent.objects.filter(
-                case=OuterRef("pk"), code=EventCode.REVIEW_STARTED, organisation_id=task.organisation_id
-            )
+    per earlier step through a LEFT JOIN (one row of NULLs when there is none), each carrying the started flag.
+
+    Written out (not built by the ORM): completing a step is hot (issue 6) and building this statement cost more than
+    running it."""
+    started = (
+        f"EXISTS (SELECT 1 FROM {CaseEvent._meta.db_table} e"  # noqa: S608
+        " WHERE e.case_id = c.id AND e.code = %s AND e.organisation_id = %s)"
+    )
+    params: list = [EventCode.REVIEW_STARTED, task.organisation_id]
+    if earlier:
+        sql = (
+            f"SELECT {started}, t.outcome FROM {Case._meta.db_table} c"  # noqa: S608
+            f" LEFT JOIN {ReviewTask._meta.db_table} t"
+            " ON t.case_id = c.id AND t.status = %s AND t.role = %s AND t.id <> %s"
+            " WHERE c.id = %s ORDER BY t.created_at, t.id"
         )
-    )
-    if not earlier:
-        return CaseSoFar(started=cases.values_list("started", flat=True).get(), earlier=[])
-    done = Q(tasks__status=TaskStatus.DONE, tasks__role=StaffRole.REVIEWER) & ~Q(tasks__pk=task.pk)
-    rows = list(
-        cases.annotate(done=FilteredRelation("tasks", condition=done))
-        .values_list("started", "done__outcome")
-        .order_by("done__created_at", "done__pk")
-    )
-    return CaseSoFar(started=rows[0][0], earlier=[outcome for _started, outcome in rows if outcome is not None])
+        params += [TaskStatus.DONE, StaffRole.REVIEWER, task.pk, case.pk]
+    else:
+        sql = f"SELECT {started}, NULL FROM {Case._meta.db_table} c WHERE c.id = %s"  # noqa: S608
+        params.append(case.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return CaseSoFar(started=bool(rows[0][0]), earlier=[outcome for _started, outcome in rows if outcome is not None])
 
 
 def _review_started(case: Case, task: ReviewTask, actor: User, so_far: CaseSoFar) -> None:
@@ -427,8 +434,9 @@ def task_complete(
         raise DomainError(CaseError.DECISION_DURING_SPECIAL)  # the procedure's result must be in first
     if task.decides and outcome == TaskOutcome.GRANT:
         decisions.require_completable(case)
-    state = WorkflowState.objects.select_related("definition").get(case=case)
-    workflow = routing.workflow_load(state.definition, state.state)
+    state = WorkflowState.objects.get(case=case)
+    definition = routing.definition_by_id(state.definition_id)
+    workflow = routing.workflow_load(definition, state.state)
     before = _task_state(task)
     # Only review steps report the opinions so far (not needed to decide).
     so_far = _case_so_far(case, task, earlier=not task.decides)
@@ -452,7 +460,7 @@ def task_complete(
         WorkflowState.objects.filter(case=case).delete()
         decisions.case_decide(case=case, actor=actor, granted=outcome == TaskOutcome.GRANT, opinion=opinion)
         return task
-    sync_tasks(case, state.definition, workflow)
+    sync_tasks(case, definition, workflow)
     state.state = routing.workflow_dump(workflow)
     state.save(update_fields=["state", "updated_at"])
     steps.touch(case, [])

@@ -26,7 +26,12 @@ def today() -> dt.date:
 
 def lock(case: Case) -> Case:
     """Re-read the case under a row lock (the transition's view of it)."""
-    return Case.objects.select_for_update().get(pk=case.pk)
+    return lock_by_id(case.pk)
+
+
+def lock_by_id(case_id: int) -> Case:
+    """Read the case under a row lock, by id (a caller holding only a row that points at it need not load it first)."""
+    return Case.objects.select_for_update().get(pk=case_id)
 
 
 def require_status(case: Case, allowed: Iterable[int], code: CaseError = CaseError.WRONG_STATUS) -> None:
