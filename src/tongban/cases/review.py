@@ -455,15 +455,18 @@ def task_complete(
         opinion=opinion,
         public=False,
     )
-    _task_audit(actor, "cases.task.complete", task, before, outcome=outcome)
-    if workflow.is_completed():
-        WorkflowState.objects.filter(case=case).delete()
-        decisions.case_decide(case=case, actor=actor, granted=outcome == TaskOutcome.GRANT, opinion=opinion)
-        return task
-    sync_tasks(case, definition, workflow)
-    state.state = routing.workflow_dump(workflow)
-    state.save(update_fields=["state", "updated_at"])
-    steps.touch(case, [])
+    # The audit entries are chained at the end: the chain lock, which every audited write waits for, is then held
+    # from the last statement to COMMIT only, not while the process routes.
+    with audit.deferred():
+        _task_audit(actor, "cases.task.complete", task, before, outcome=outcome)
+        if workflow.is_completed():
+            WorkflowState.objects.filter(case=case).delete()
+            decisions.case_decide(case=case, actor=actor, granted=outcome == TaskOutcome.GRANT, opinion=opinion)
+            return task
+        sync_tasks(case, definition, workflow)
+        state.state = routing.workflow_dump(workflow)
+        state.save(update_fields=["state", "updated_at"])
+        steps.touch(case, [])
     return task
 
 

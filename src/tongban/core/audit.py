@@ -237,8 +237,12 @@ def record(
 def _append(entries: list[AuditEntry]) -> None:
     """Chain the entries after the newest one and insert them, under the chain lock (held to COMMIT)."""
     _lock_chain()
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    previous = last or GENESIS_HASH
+    # A statement of its own, after the lock: one folded into the locking statement would read a snapshot taken before
+    # the lock was granted and miss the entry the previous holder committed. Written out: every audited write runs it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hash FROM {AuditEntry._meta.db_table} ORDER BY id DESC LIMIT 1")  # noqa: S608
+        last = cursor.fetchone()
+    previous = last[0] if last else GENESIS_HASH
     for entry in entries:
         entry.prev_hash = previous
         entry.hash = previous = chain_hash(previous, entry)
