@@ -19,6 +19,9 @@ from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import GOOD_ANSWERS, PDF_BYTES, stored_upload, submitted_case
 from tongban.catalog import services as catalog_services
 from tongban.catalog.access import access_item_to_apply
+from tongban.catalog.errors import CatalogError
+from tongban.catalog.models import ImplementationItem, ItemVersion, VersionStatus
+from tongban.core.errors import DomainError
 from tongban.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -247,12 +250,36 @@ def test_create_for_an_unpublished_item_is_404(client, food_item, applicants):
     assert response.status_code == 404 and response.json()["code"] == "catalog.item_not_found"
 
 
-def test_the_item_applied_for_comes_with_its_organisation_and_version_in_one_query(
+def test_the_item_applied_for_comes_with_its_organisation_in_one_query_and_its_version_from_the_process_copy(
     food_item, django_assert_num_queries
 ):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the first time: the item with its organisation, then the version
         item = access_item_to_apply(food_item.code)
-        assert (item.organisation.name, item.published_version.name) == ("桐庐县市场监督管理局", "食品经营许可")
+    with django_assert_num_queries(1):
+        again = access_item_to_apply(food_item.code)
+        assert (again.organisation.name, again.published_version.name) == ("桐庐县市场监督管理局", "食品经营许可")
+    assert again.published_version.pk == item.published_version.pk == food_item.published_version_id
+    # Each call gets its own object: what one request sets on it is never seen by the next.
+    item.published_version.name = "改过的名称"
+    assert access_item_to_apply(food_item.code).published_version.name == "食品经营许可"
+
+
+def test_the_process_copy_never_outlives_the_items_row(food_item):
+    """Another process publishing or retiring (seen here as plain updates, which send no signal) moves the item's
+    published_version_id; the item's fresh row decides, whatever this process kept."""
+    kept = access_item_to_apply(food_item.code).published_version
+    newer = ItemVersion.objects.get(pk=kept.pk)
+    newer.pk, newer.number, newer.name = None, kept.number + 1, "食品经营许可（新版）"
+    newer.save()
+    access_item_to_apply(food_item.code)  # keep the old version again (the save above cleared this process's copy)
+    ItemVersion.objects.filter(pk=kept.pk).update(status=VersionStatus.SUPERSEDED)
+    ImplementationItem.objects.filter(pk=food_item.pk).update(published_version=newer)
+    assert access_item_to_apply(food_item.code).published_version.name == "食品经营许可（新版）"
+    ItemVersion.objects.filter(pk=newer.pk).update(status=VersionStatus.RETIRED)
+    ImplementationItem.objects.filter(pk=food_item.pk).update(published_version=None)
+    with pytest.raises(DomainError) as caught:
+        access_item_to_apply(food_item.code)
+    assert caught.value.code == CatalogError.ITEM_NOT_FOUND
 
 
 def test_the_replay_probe_gives_the_id_of_the_submitted_case_only(food_item, applicants):
