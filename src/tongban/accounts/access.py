@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.errors import AccountsError
@@ -74,10 +75,21 @@ def _may_hold_roles(user) -> bool:
     return user.kind == UserKind.STAFF
 
 
+# Every signed-in request of a member of staff runs it, so it is written out (building it through the ORM cost more
+# than running it). Each assignment's organisation has a region (a required key).
+_ROLES_SQL = (
+    f"SELECT a.role, a.organisation_id, a.covers_region_subtree, r.code"  # noqa: S608
+    f" FROM {StaffAssignment._meta.db_table} a"
+    f" JOIN {Organisation._meta.db_table} o ON o.id = a.organisation_id"
+    f" JOIN {Region._meta.db_table} r ON r.id = o.region_id"
+    " WHERE a.user_id = %s"
+)
+
+
 def _load_roles(user: User):
-    rows = StaffAssignment.objects.filter(user=user).values_list(
-        "role", "organisation_id", "covers_region_subtree", "organisation__region__code"
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_ROLES_SQL, [user.pk])
+        rows = cursor.fetchall()
     for role, organisation_id, subtree, region_code in rows:
         yield HeldRole(role, organisation_id, region_prefix(region_code) if subtree else "")
 

@@ -38,6 +38,7 @@ from tongban.cases.schemas import (
     UploadOut,
     WorklistPageOut,
 )
+from tongban.cases.selectors_review import WorklistPaginator
 from tongban.cases.uploads import upload_store
 from tongban.cases.views_progress import ID_SLOT, NUMBER_SLOT, UUID_SLOT, url_template
 from tongban.catalog.access import access_item_to_apply
@@ -305,8 +306,12 @@ def case_worklist(request, list: str = "pre_review", page: int = 1):
     """本人负责预审的机构的办件：pre_review 待预审、supplement 待补正、due_soon 即将超期（受理期限在 2 个工作日内）。"""
     if list not in selectors.WORKLISTS:
         raise DomainError(CaseError.WORKLIST_UNKNOWN)
-    current = Paginator(selectors.worklist(_caller(request), list), PER_PAGE).get_page(page)
-    return _page(current, [_worklist_row(case) for case in current.object_list]) | {"worklist": list}
+    current = WorklistPaginator(selectors.worklist(_caller(request), list), PER_PAGE).get_page(page)
+    return _page(current, [_worklist_row(case) for case in current.object_list]) | {
+        "worklist": list,
+        "count": current.paginator.shown_count,
+        "count_capped": current.paginator.capped,
+    }
 
 
 def _worklist_row(case: CaseRow) -> dict:

@@ -175,6 +175,9 @@ class WorklistRowOut(AnswerOut):
 class WorklistPageOut(AnswerOut):
     worklist: str
     items: list[WorklistRowOut]
-    count: int
+    count: int = Field(..., description="办件数；count_capped 为 true 时只计到 1000")
+    count_capped: bool = Field(
+        ..., description="多于 1000 件：count 为 1000，pages 为至少的页数；请求 1000 件之后的页时按实际数量计"
+    )
     page: int
     pages: int

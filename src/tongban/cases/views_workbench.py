@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from tongban.cases.errors import CaseError
 from tongban.cases.forms_apply import answer_text
 from tongban.cases.list_queries import CaseRow
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStatus, Channel, SupplementRequest
+from tongban.cases.selectors_review import WorklistPaginator
 from tongban.cases.views_progress import NUMBER_SLOT, url_template
 from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import CaseType, MaterialNecessity
@@ -80,7 +80,9 @@ def worklist(request):
     if name not in WORKLIST_TITLES:
         name = "pre_review"
     today = timezone.localdate()
-    page = Paginator(selectors.worklist(request.user, name, today), PER_PAGE).get_page(request.GET.get("page"))
+    # The count stops past 1 000 cases (as the review worklists'): a backlog costs no more to show than a short list.
+    worklist = selectors.worklist(request.user, name, today)
+    page = WorklistPaginator(worklist, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "list_name": name,
         "title": WORKLIST_TITLES[name],

@@ -394,6 +394,21 @@ def test_worklists_for_the_competent_organisations_clerk(client, food_item, appl
     assert client.get(f"{CASES}/worklist").json()["count"] == 0
 
 
+def test_worklist_count_stops_past_the_cap(client, food_item, applicants, crew, monkeypatch):
+    from tongban.cases import api, selectors_review
+
+    monkeypatch.setattr(api, "PER_PAGE", 2)
+    monkeypatch.setattr(selectors_review, "COUNT_CAP", 3)
+    cases = [submitted_case(applicants["li"], food_item) for _ in range(5)]
+    client.force_login(crew["amr_clerk"])
+    first = client.get(f"{CASES}/worklist").json()
+    assert (first["count"], first["count_capped"], first["page"], first["pages"]) == (3, True, 1, 2)
+    assert [row["number"] for row in first["items"]] == [cases[0].number, cases[1].number]
+    last = client.get(f"{CASES}/worklist", {"page": 3}).json()
+    assert (last["count"], last["count_capped"], last["page"], last["pages"]) == (5, False, 3, 3)
+    assert [row["number"] for row in last["items"]] == [cases[4].number]
+
+
 def test_due_soon_lists_cases_due_within_two_working_days_or_overdue(food_item, applicants, crew):
     case = submitted_case(applicants["li"], food_item)
     Case.objects.filter(pk=case.pk).update(acceptance_due=dt.date(2026, 3, 6))  # a Friday

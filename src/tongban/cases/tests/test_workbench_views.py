@@ -113,6 +113,24 @@ def test_worklist_paginates(food_item, crew, applicants, monkeypatch):
     assert "第 2 页，共 2 页" in text(second)
 
 
+def test_worklist_count_stops_past_the_cap(food_item, crew, applicants, monkeypatch):
+    from tongban.cases import selectors_review, views_workbench
+
+    monkeypatch.setattr(views_workbench, "PER_PAGE", 2)
+    monkeypatch.setattr(selectors_review, "COUNT_CAP", 3)
+    cases = [submitted_case(applicants["li"], food_item) for _ in range(5)]
+    client = signed_in(crew["amr_clerk"])
+    first = client.get(url("worklist") + "?list=pre_review")
+    assert first.context["page"].paginator.capped is True
+    assert "超过 3 件" in text(first) and "第 1 页" in text(first) and "共 3 页" not in text(first)
+    assert [case.number for case in first.context["page"]] == [cases[0].number, cases[1].number]
+    # A page past the cap counts them all, to find it.
+    last = client.get(url("worklist") + "?list=pre_review&page=3")
+    assert last.context["page"].paginator.capped is False
+    assert "共 5 件" in text(last) and "第 3 页，共 3 页" in text(last)
+    assert [case.number for case in last.context["page"]] == [cases[4].number]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The case page
 
