@@ -16,7 +16,6 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 
-from django.db.models.signals import post_delete, post_save
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
@@ -29,6 +28,7 @@ from SpiffWorkflow.task import TaskState
 from tongban.catalog.bpmn import lane_role
 from tongban.catalog.expressions import safe_script_engine
 from tongban.catalog.models import ProcessDefinition
+from tongban.core.kept import KeptPerProcess
 
 _SPECS: dict[str, object] = {}
 _SPEC_LOCK = threading.Lock()
@@ -71,29 +71,13 @@ def process_spec(definition: ProcessDefinition):
 
 
 # Stored definitions never change (content-addressed: a new process is a new row), so a completion need not read the
-# BPMN XML and outline again. Saves and deletes in this process clear it (the test suite reuses primary keys).
-_DEFINITIONS: dict[int, ProcessDefinition] = {}
-_DEFINITIONS_MAX = 1000
+# BPMN XML and outline again.
+_definitions: KeptPerProcess[ProcessDefinition] = KeptPerProcess("cases-routing-definitions", ProcessDefinition)
 
 
 def definition_by_id(definition_id: int) -> ProcessDefinition:
     """A stored process definition, read once per process. Callers must not change it."""
-    definition = _DEFINITIONS.get(definition_id)
-    if definition is None:
-        definition = ProcessDefinition.objects.get(pk=definition_id)
-        with _SPEC_LOCK:
-            if len(_DEFINITIONS) >= _DEFINITIONS_MAX:
-                _DEFINITIONS.clear()
-            _DEFINITIONS[definition_id] = definition
-    return definition
-
-
-def _forget_definitions(**_kwargs) -> None:
-    _DEFINITIONS.clear()
-
-
-post_save.connect(_forget_definitions, sender=ProcessDefinition, dispatch_uid="cases-routing-definitions")
-post_delete.connect(_forget_definitions, sender=ProcessDefinition, dispatch_uid="cases-routing-definitions")
+    return _definitions.get(definition_id, lambda: ProcessDefinition.objects.get(pk=definition_id))
 
 
 def workflow_new(definition: ProcessDefinition, variables: dict) -> BpmnWorkflow:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -53,6 +52,7 @@ from tongban.catalog.forms_schema import coerce_submission, validate_submission
 from tongban.catalog.models import ImplementationItem, ItemVersion, Material, MaterialNecessity, VersionStatus
 from tongban.core import audit
 from tongban.core.errors import DomainError
+from tongban.core.kept import KeptPerProcess
 from tongban.core.numbering import case_number
 
 QUERY_CODE_DIGITS = 6
@@ -411,32 +411,20 @@ class _VersionMaterial:
 
 
 # Published versions never change (a change is a new version), so their materials are read once per process.
-# Saves of versions or materials in this process clear it (the test suite reuses primary keys on SQLite).
-_version_materials_cache: dict[int, tuple[_VersionMaterial, ...]] = {}
-_VERSION_MATERIALS_MAX = 1000
+_version_materials_kept: KeptPerProcess[tuple[_VersionMaterial, ...]] = KeptPerProcess(
+    "cases-version-materials", ItemVersion, Material
+)
 
 
 def _version_materials(version) -> tuple[_VersionMaterial, ...]:
-    """The published version's materials in their order, from the per-process cache (one query the first time)."""
-    cached = _version_materials_cache.get(version.pk)
-    if cached is None:
-        cached = tuple(
+    """The published version's materials in their order, from this process's copy (one query the first time)."""
+    return _version_materials_kept.get(
+        version.pk,
+        lambda: tuple(
             _VersionMaterial(*row)
             for row in version.materials.values_list("pk", "name", "necessity", "source_licence_type")
-        )
-        if len(_version_materials_cache) >= _VERSION_MATERIALS_MAX:
-            _version_materials_cache.clear()
-        _version_materials_cache[version.pk] = cached
-    return cached
-
-
-def _forget_version_materials(**_kwargs) -> None:
-    _version_materials_cache.clear()
-
-
-for _model in (ItemVersion, Material):
-    post_save.connect(_forget_version_materials, sender=_model, dispatch_uid=f"cases-version-materials-{_model}")
-    post_delete.connect(_forget_version_materials, sender=_model, dispatch_uid=f"cases-version-materials-{_model}")
+        ),
+    )
 
 
 def _checked_material_rows(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import pickle
 
 from django.db.models import Q, QuerySet
-from django.db.models.signals import post_delete, post_save
 
 from tongban.accounts.access import organisations_where, staff_has_role
 from tongban.accounts.models import StaffRole
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import ImplementationItem, ItemVersion, VersionStatus
 from tongban.core.errors import DomainError
+from tongban.core.kept import KeptPerProcess
 from tongban.core.models import AuditEntry
 
 VERSION_OBJECT_TYPE = "catalog.itemversion"
@@ -133,28 +133,14 @@ def access_item_to_apply(code: str) -> ImplementationItem:
 # A version's content never changes once published (a change is a new version), and publishing or retiring moves the
 # item's published_version_id in the same transaction as the version's status. So the version an item's fresh row
 # names may be taken from a copy kept by id. Kept pickled: each caller gets its own object, never one another request
-# has touched. Saves and deletes in this process clear it (the test suite reuses primary keys on SQLite).
-_published_versions: dict[int, bytes] = {}
-_PUBLISHED_VERSIONS_MAX = 1000
+# has touched (or cached a relation on).
+_published_versions: KeptPerProcess[bytes] = KeptPerProcess("catalog-published-versions", ItemVersion)
 
 
 def published_version(version_id: int) -> ItemVersion:
     """The item version with this id, read once per process; for a version an item's current row names as published."""
-    kept = _published_versions.get(version_id)
-    if kept is None:
-        kept = pickle.dumps(ItemVersion.objects.get(pk=version_id))
-        if len(_published_versions) >= _PUBLISHED_VERSIONS_MAX:
-            _published_versions.clear()
-        _published_versions[version_id] = kept
+    kept = _published_versions.get(version_id, lambda: pickle.dumps(ItemVersion.objects.get(pk=version_id)))
     return pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
-
-
-def _forget_published_versions(**_kwargs) -> None:
-    _published_versions.clear()
-
-
-post_save.connect(_forget_published_versions, sender=ItemVersion, dispatch_uid="catalog-access-published-versions")
-post_delete.connect(_forget_published_versions, sender=ItemVersion, dispatch_uid="catalog-access-published-versions")
 
 
 def _published(items: QuerySet[ImplementationItem], code: str) -> ImplementationItem:
