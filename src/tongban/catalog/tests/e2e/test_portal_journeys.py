@@ -71,6 +71,7 @@ def test_zhang_ayi_in_care_mode_finds_the_old_age_allowance_by_theme_and_sees_th
     call = page.page.locator(".actions a[href='tel:057164221234']")
     assert call.is_visible()
     assert call.inner_text() == "咨询 057164221234"
+    page.settled()  # the height is the care-mode stylesheet's
     assert call.bounding_box()["height"] >= 60
     assert page.page.get_by_text("零跑腿（不用到现场）").first.is_visible()
     assert not page.has_horizontal_scroll()

@@ -101,10 +101,17 @@ class OfflinePage:
     def goto(self, path: str):
         return self.page.goto(self.base_url + path)
 
+    def settled(self) -> None:
+        """Wait until the page and its stylesheet have loaded. A click that navigates returns once the new page
+        commits, before its stylesheet has loaded; on a busy machine a layout measured then is the unstyled one."""
+        self.page.wait_for_load_state("load")
+
     def has_horizontal_scroll(self) -> bool:
+        self.settled()
         return self.page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
 
     def root_font_px(self) -> float:
+        self.settled()
         return self.page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
 
     def axe_violations(self, context=None) -> list[str]:
@@ -112,9 +119,8 @@ class OfflinePage:
         from axe_playwright_python.sync_playwright import Axe
 
         options = {"runOnly": {"type": "tag", "values": WCAG_AA_TAGS}, "resultTypes": ["violations"]}
-        # A click that navigates returns once the new page commits, before its stylesheet has loaded; unstyled links
-        # would then fail target-size on a busy machine. Check the page as a person sees it.
-        self.page.wait_for_load_state("load")
+        # Unstyled links would fail target-size on a busy machine: check the page as a person sees it.
+        self.settled()
         results = Axe().run(self.page, context=context, options=options)
         return [
             f"{v['id']} ({v['impact']}): {v['help']} -> {[node['target'] for node in v['nodes']][:5]}"
