@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench.scenarios_review import WORKLIST_API, WORKLIST_PAGE, WORKLIST_REVIEWER_PREFIX
+from bench.scenarios_review import TASKS_PER_CLIENT, WORKLIST_API, WORKLIST_PAGE, WORKLIST_REVIEWER_PREFIX
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BROWSER_UA = (
@@ -149,8 +149,8 @@ def _write_environs(name: str, count: int) -> list[dict]:
 
     module, preparation = WRITE_KINDS[name]
     # A submitter's sequence rotates over every item and may repeat (a new key makes each a new case); a reviewer
-    # completes each of their tasks once (bench.scenarios_review.TASKS_PER_CLIENT per reviewer).
-    clients = math.ceil(count / 600) if name == "api-complete" else 4
+    # completes each of their prepared tasks once.
+    clients = math.ceil(count / TASKS_PER_CLIENT) if name == "api-complete" else 4
     prepared = importlib.import_module(module).prepare(preparation, clients)
     if prepared.get("skip"):
         raise SystemExit(f"{name}: {prepared['skip']}")

@@ -543,12 +543,13 @@ def _submit_in_one_go(
 
 def case_for_idempotency_key(actor: User, key: str) -> Case | None:
     """The case this person already submitted with this key, if any (a replay answers with it, whatever changed)."""
-    return _submitted_with_key(actor, key).first()
+    case_id = case_id_for_idempotency_key(actor, key)
+    return None if case_id is None else Case.objects.get(pk=case_id)
 
 
 def case_id_for_idempotency_key(actor: User, key: str) -> int | None:
-    """Only the id of that case: the submission API asks on every call, so the statement is written out (the same
-    condition as _submitted_with_key; the unique (submitted_by, idempotency_key) makes it one row at most)."""
+    """Only the id of that case (a submitted one: drafts never answer a replay). The submission API asks on every
+    call, so the statement is written out; the unique (submitted_by, idempotency_key) makes it one row at most."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {Case._meta.db_table}"  # noqa: S608
@@ -557,10 +558,6 @@ def case_id_for_idempotency_key(actor: User, key: str) -> int | None:
         )
         row = cursor.fetchone()
     return row[0] if row else None
-
-
-def _submitted_with_key(actor: User, key: str):
-    return Case.objects.filter(submitted_by=actor, idempotency_key=key).exclude(status=CaseStatus.DRAFT)
 
 
 # ---------------------------------------------------------------------------------------------------------------
