@@ -14,7 +14,6 @@ holding the "cases" scope. Errors use the platform's error body (core.errors).
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 from oauth2_provider.models import AccessToken
@@ -25,7 +24,7 @@ from tongban.accounts.errors import AccountsError
 from tongban.accounts.models import User
 from tongban.cases import access, selectors, services
 from tongban.cases.errors import CaseError
-from tongban.cases.list_queries import CaseRow, DocumentRow
+from tongban.cases.list_queries import CaseRow, DocumentRow, SqlPaginator
 from tongban.cases.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind
 from tongban.cases.schemas import (
     CaseCreatedOut,
@@ -261,7 +260,7 @@ def _for_response(case_id: int) -> Case:
 def case_mine(request, page: int = 1, tab: str = "all", enterprise: int | None = None):
     """当前身份的办件（含草稿），新的在前；tab 可为 all、draft（草稿）、active（办理中）、done（已办结）。"""
     cases = selectors.my_cases(_caller(request), _identity(request, enterprise), tab)
-    current = Paginator(cases, PER_PAGE).get_page(page)
+    current = SqlPaginator(cases, PER_PAGE).get_page(page)
     urls = _Urls()
     return _page(
         current,

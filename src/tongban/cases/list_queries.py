@@ -20,7 +20,9 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.core.paginator import Paginator
 from django.db import connection
 
 from tongban.accounts.models import User
@@ -82,24 +84,40 @@ class CaseRow:
 # Paging
 
 
+class Head(NamedTuple):
+    """What a page's statement puts first in its SELECT list, with its parameters: nothing, or the list's count."""
+
+    sql: str
+    params: list
+
+
+NO_HEAD = Head("", [])
+
+# A list's page statement: (head, limit, offset) -> (SQL, parameters). The head goes first in the SELECT list that
+# gives the rows, so a statement can carry the list's count as its first column (SqlList.read_counted).
+PageStatement = Callable[[Head, int, int], tuple[str, list]]
+
+
 class SqlList:
     """A list Django's Paginator pages like a queryset: `count()` counts the rows of `from_where` (the statement's
-    FROM … WHERE … text, over `params`), a slice runs `read_page(limit, offset)`.
+    FROM … WHERE … text, over `params`), a slice runs the page statement and `build` turns its records into rows.
 
-    The count is read once per list; `count_up_to(n)` stops counting at n (a worklist's capped count). Iterating
-    reads every row in one statement (tests; pages slice). No __len__: list() would count first.
+    The count is read once per list; `count_up_to(n)` stops counting at n (a worklist's capped count), and
+    `read_counted` reads a page and the count in one statement (SqlPaginator). Iterating reads every row in one
+    statement (tests; pages slice). No __len__: list() would count first.
     """
 
-    def __init__(self, from_where: str, params: Sequence, read_page: Callable[[int, int], list]):
+    def __init__(self, from_where: str, params: Sequence, page: PageStatement, build: Callable[[list], list]):
         self._from_where = from_where
         self._params = list(params)
-        self._read_page = read_page
+        self._page = page
+        self._build = build
         self._count: int | None = None
 
     @classmethod
     def empty(cls) -> SqlList:
         """A list of nothing that runs no statement (an actor who may see nothing)."""
-        empty = cls("", [], lambda limit, offset: [])
+        empty = cls("", [], lambda head, limit, offset: ("", []), lambda records: [])
         empty._count = 0
         return empty
 
@@ -112,18 +130,72 @@ class SqlList:
         """The number of rows, counting no further than `limit`."""
         if self._count is not None:
             return min(self._count, limit)
+        return _fetch_all(*self._counting(limit))[0][0]
+
+    def _counting(self, limit: int | None) -> tuple[str, list]:
+        if limit is None:
+            return f"SELECT COUNT(*) {self._from_where}", list(self._params)
         sql = f"SELECT COUNT(*) FROM (SELECT 1 {self._from_where} LIMIT %s) AS counted"  # noqa: S608
-        return _fetch_all(sql, [*self._params, limit])[0][0]
+        return sql, [*self._params, limit]
+
+    def read_counted(self, limit: int, offset: int, count_up_to: int | None) -> tuple[list, int | None]:
+        """A page and the list's count (up to `count_up_to`; None counts every row) in one statement: the count is
+        an uncorrelated subquery, run once, in the page's first column. The count is None when the page is past the
+        end (no row carries it); an empty first page counts 0."""
+        if self._count is not None:  # counted already (or empty): only the page
+            return self[offset : offset + limit], min(self._count, count_up_to or self._count)
+        sql, params = self._counting(count_up_to)
+        records = _fetch_all(*self._page(Head(f"({sql}) AS total, ", params), limit, offset))
+        if not records:
+            return [], (0 if offset == 0 else None)
+        return self._build([record[1:] for record in records]), records[0][0]
 
     def __iter__(self) -> Iterator:
-        return iter(self._read_page(_EVERY_ROW, 0))
+        return iter(self._read(_EVERY_ROW, 0))
 
     def __getitem__(self, window: slice) -> list:
         if not isinstance(window, slice) or window.step is not None:
             raise TypeError("SqlList is read a page at a time: list[start:stop]")
         start = window.start or 0
         stop = self.count() if window.stop is None else window.stop
-        return self._read_page(stop - start, start) if stop > start else []
+        return self._read(stop - start, start) if stop > start else []
+
+    def _read(self, limit: int, offset: int) -> list:
+        if self._count == 0:
+            return []
+        return self._build(_fetch_all(*self._page(NO_HEAD, limit, offset)))
+
+
+class SqlPaginator(Paginator):
+    """Django's Paginator over a SqlList, reading the page asked for and the list's count in one statement.
+
+    `count_limit(number)` says how far the count for page `number` goes (None: every row). A page past the end (no
+    row to carry the count) and a number that is not a positive whole number go Django's own way: get_page counts,
+    then falls back to the last (or first) page."""
+
+    def count_limit(self, number: int) -> int | None:
+        return None
+
+    def get_page(self, number):
+        wanted = _page_number(number)
+        if wanted is not None:
+            offset = (wanted - 1) * self.per_page
+            rows, count = self.object_list.read_counted(self.per_page, offset, self.count_limit(wanted))
+            if count is not None:
+                self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
+                return self._get_page(rows, wanted, self)
+        return super().get_page(number)
+
+
+def _page_number(number) -> int | None:
+    """The page number asked for if it is a whole number ≥ 1 (as Paginator.validate_number accepts it), else None."""
+    if isinstance(number, float) and not number.is_integer():
+        return None
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        return None
+    return wanted if wanted >= 1 else None
 
 
 _EVERY_ROW = 2**62  # a LIMIT both databases take as "no limit" (SQLite has no LIMIT ALL)
@@ -225,17 +297,19 @@ def applicant_list(scope: ApplicantScope | None, statuses: Sequence[int] | None)
     if scope is None:
         return SqlList.empty()
     where, params = _applicant_where(scope, statuses)
-    page_sql = (
+    in_page = (
         f"WITH page AS (SELECT {_ROW_COLUMNS}, {_CURRENT_STEP} FROM {_CASE} c {_ROW_JOINS} WHERE {where}"  # noqa: S608
         " ORDER BY c.created_at DESC, c.id DESC LIMIT %s OFFSET %s)"
-        f" SELECT page.*, d.id, d.kind, d.number, d.issued_at, d.status FROM page LEFT JOIN {_DOCUMENT} d"
+    )
+    with_documents = (
+        f" page.*, d.id, d.kind, d.number, d.issued_at, d.status FROM page LEFT JOIN {_DOCUMENT} d"
         " ON d.case_id = page.id ORDER BY page.created_at DESC, page.id DESC, d.issued_at, d.id"
     )
 
-    def read_page(limit: int, offset: int) -> list[CaseRow]:
-        return _rows_with_documents(_fetch_all(page_sql, [*params, limit, offset]))
+    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
+        return f"{in_page} SELECT {head.sql}{with_documents}", [*params, limit, offset, *head.params]
 
-    return SqlList(f"FROM {_CASE} c WHERE {where}", params, read_page)
+    return SqlList(f"FROM {_CASE} c WHERE {where}", params, page, _rows_with_documents)
 
 
 def _rows_with_documents(records: list[tuple]) -> list[CaseRow]:
@@ -266,15 +340,19 @@ def worklist(organisation_ids: Sequence[int], status: int, due_by: dt.date | Non
     if due_by is not None:
         where += " AND c.acceptance_due <= %s"
         params.append(due_by)
-    page_sql = (
-        f"SELECT {_ROW_COLUMNS} FROM {_CASE} c {_ROW_JOINS} WHERE {where}"  # noqa: S608
+    rows_sql = (
+        f"{_ROW_COLUMNS} FROM {_CASE} c {_ROW_JOINS} WHERE {where}"
         " ORDER BY c.acceptance_due, c.received_at, c.id LIMIT %s OFFSET %s"
     )
 
-    def read_page(limit: int, offset: int) -> list[CaseRow]:
-        return [_case_row(record) for record in _fetch_all(page_sql, [*params, limit, offset])]
+    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
+        return f"SELECT {head.sql}{rows_sql}", [*head.params, *params, limit, offset]
 
-    return SqlList(f"FROM {_CASE} c WHERE {where}", params, read_page)
+    return SqlList(f"FROM {_CASE} c WHERE {where}", params, page, _case_rows)
+
+
+def _case_rows(records: list[tuple]) -> list[CaseRow]:
+    return [_case_row(record) for record in records]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -392,12 +470,16 @@ def open_tasks(only: TaskFilter) -> SqlList:
     where_text = " AND ".join(where)
     # The count reads the case only when a condition is on it.
     counted = f"{_TASK} t JOIN {_CASE} c ON c.id = t.case_id" if only.case_status is not None else f"{_TASK} t"
-    page_sql = (
-        f"SELECT {_TASK_COLUMNS} FROM {_TASK} t {_TASK_JOINS} WHERE {where_text}"  # noqa: S608
+    rows_sql = (
+        f"{_TASK_COLUMNS} FROM {_TASK} t {_TASK_JOINS} WHERE {where_text}"
         " ORDER BY t.due_on ASC NULLS LAST, t.created_at, t.id LIMIT %s OFFSET %s"
     )
 
-    def read_page(limit: int, offset: int) -> list[TaskListRow]:
-        return [_task_row(record) for record in _fetch_all(page_sql, [*params, limit, offset])]
+    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
+        return f"SELECT {head.sql}{rows_sql}", [*head.params, *params, limit, offset]
 
-    return SqlList(f"FROM {counted} WHERE {where_text}", params, read_page)
+    return SqlList(f"FROM {counted} WHERE {where_text}", params, page, _task_rows)
+
+
+def _task_rows(records: list[tuple]) -> list[TaskListRow]:
+    return [_task_row(record) for record in records]

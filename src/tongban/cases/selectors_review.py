@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 from tongban.accounts.models import User
@@ -58,10 +57,10 @@ def worklist(user: User, name: str, today: dt.date, horizon: dt.date | None = No
 COUNT_CAP = 1000
 
 
-class WorklistPaginator(Paginator):
-    """A paginator whose count stops at `cap` + 1 (one COUNT over a LIMITed subquery) while the page asked for lies
-    within the first `cap` tasks; `capped` then says there are more than `cap`, and there is always a next page.
-    Asking for a page beyond them counts every task (to find that page, or fall back to the last one)."""
+class WorklistPaginator(list_queries.SqlPaginator):
+    """A paginator whose count stops at `cap` + 1 (a COUNT over a LIMITed subquery, read with the page) while the page
+    asked for lies within the first `cap` tasks; `capped` then says there are more than `cap`, and there is always a
+    next page. Asking for a page beyond them counts every task (to find that page, or fall back to the last one)."""
 
     def __init__(self, object_list, per_page: int, cap: int | None = None):
         super().__init__(object_list, per_page)
@@ -72,6 +71,9 @@ class WorklistPaginator(Paginator):
         with contextlib.suppress(TypeError, ValueError):  # not a number: the first page, within the cap
             self.exact = int(number) * self.per_page > self.cap
         return super().get_page(number)
+
+    def count_limit(self, number: int) -> int | None:
+        return None if self.exact else self.cap + 1
 
     @cached_property
     def count(self) -> int:

@@ -16,7 +16,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -31,7 +30,7 @@ from tongban.cases import access, delivery, selectors, services
 from tongban.cases.document_files import document_response
 from tongban.cases.errors import CaseError
 from tongban.cases.forms_apply import MaterialFileForm
-from tongban.cases.list_queries import CaseRow
+from tongban.cases.list_queries import CaseRow, SqlPaginator
 from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
@@ -72,7 +71,7 @@ def my_cases(request):
     tab = request.GET.get("tab", "all")
     tab = tab if tab in selectors.TAB_STATUSES else "all"
     cases = selectors.my_cases(request.user, request.acting_identity, tab)
-    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    page = SqlPaginator(cases, PER_PAGE).get_page(request.GET.get("page"))
     context = {"page": page, "rows": _mine_rows(list(page.object_list)), "tab": tab, "tabs": TABS}
     return render(request, "cases/progress/mine.html", context | {"resume_label": _("继续填写")})
 

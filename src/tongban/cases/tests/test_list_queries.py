@@ -111,6 +111,60 @@ def test_paginator_pages_the_sql_list_as_it_pages_a_queryset(food_item, applican
     assert (list(empty.object_list), empty.paginator.count, empty.paginator.num_pages) == ([], 0, 1)
 
 
+@pytest.mark.parametrize("paginator", [list_queries.SqlPaginator, Paginator])
+def test_sql_paginator_gives_the_pages_djangos_paginator_gives(paginator, food_item, applicants):
+    li = applicants["li"]
+    cases = [submitted_case(li, food_item) for _ in range(5)]
+    newest_first = [case.pk for case in reversed(cases)]
+
+    def page(number, applicant=li):
+        current = paginator(selectors.my_cases(applicant, None), 2).get_page(number)
+        return [row.pk for row in current.object_list], current.number, current.paginator.count
+
+    assert page(1) == (newest_first[:2], 1, 5)
+    assert page("2") == (newest_first[2:4], 2, 5)
+    assert page(3) == (newest_first[4:], 3, 5)
+    assert page(99) == (newest_first[4:], 3, 5)  # beyond the end: the last page
+    assert page("x") == page(None) == page(2.5) == (newest_first[:2], 1, 5)  # not a whole number: the first
+    assert page(0) == page(-1) == (newest_first[4:], 3, 5)  # below 1: Django gives the last page
+    assert page(1, applicants["wu"]) == ([], 1, 0)
+
+
+def test_sql_paginator_reads_a_page_and_its_count_in_one_statement(food_item, applicants, django_assert_num_queries):
+    li = applicants["li"]
+    for _ in range(5):
+        submitted_case(li, food_item)
+    for number, statements in ((1, 1), (3, 1), (99, 3)):  # past the end: the page, then a COUNT and the last page
+        with django_assert_num_queries(statements):
+            current = list_queries.SqlPaginator(selectors.my_cases(li, None), 2).get_page(number)
+            assert (current.paginator.count, current.paginator.num_pages, current.has_next()) == (5, 3, number == 1)
+    with django_assert_num_queries(1):
+        empty = list_queries.SqlPaginator(selectors.my_cases(applicants["wu"], None), 2).get_page(1)
+        assert (empty.object_list, empty.paginator.count, empty.paginator.num_pages) == ([], 0, 1)
+    with django_assert_num_queries(0):  # a list that may see nothing runs nothing
+        nothing = list_queries.SqlPaginator(list_queries.SqlList.empty(), 2).get_page(1)
+        assert (nothing.object_list, nothing.paginator.count) == ([], 0)
+
+
+def test_a_capped_worklist_page_carries_its_capped_count(food_item, applicants, crew, django_assert_num_queries):
+    clerk = crew["amr_clerk"]
+    for _ in range(5):
+        submitted_case(applicants["li"], food_item)
+    organisations = access.pre_review_organisation_ids(clerk)
+    with django_assert_num_queries(1):
+        first = sr.WorklistPaginator(list_queries.worklist(organisations, CaseStatus.RECEIVED), 2, cap=3).get_page(1)
+        assert (first.paginator.count, first.paginator.capped, first.paginator.shown_count) == (4, True, 3)
+        assert len(first.object_list) == 2 and first.has_next()
+    with django_assert_num_queries(1):  # a page beyond the cap counts every case, still with the page
+        last = sr.WorklistPaginator(list_queries.worklist(organisations, CaseStatus.RECEIVED), 2, cap=3).get_page(3)
+        assert (last.paginator.count, last.paginator.capped, len(last.object_list), last.has_next()) == (
+            5,
+            False,
+            1,
+            False,
+        )
+
+
 def test_worklists_are_the_organisations_cases_in_deadline_order(food_item, applicants, crew):
     li, clerk = applicants["li"], crew["amr_clerk"]
     cases = [submitted_case(li, food_item) for _ in range(3)]

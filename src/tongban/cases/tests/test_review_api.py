@@ -113,9 +113,9 @@ def test_worklist_query_count_is_the_same_for_one_and_ten_tasks(name, food_item,
     with CaptureQueriesContext(connection) as ten:
         assert len(client.get(f"{API}/tasks?list={name}").json()["items"]) == 10
     assert len(ten) == len(one)
-    # session, user, count and page; the roles for the lists other than 我的待办 (held at single organisations: no
-    # query for their organisations).
-    assert len(one) == (4 if name == "mine" else 5)
+    # session, user, the page with its count (one statement); the roles for the lists other than 我的待办 (held at
+    # single organisations: no query for their organisations).
+    assert len(one) == (3 if name == "mine" else 4)
 
 
 def test_claim_and_complete_move_the_case_along(food_item, applicants, crew, deciders):
