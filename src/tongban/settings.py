@@ -205,7 +205,7 @@ if CONFIG.cache_url:
     # Sessions are read from Redis and written through to the database: a signed-in page loads its session without
     # a query, and a session revoked in any worker is deleted from both (accounts/signin.py). Without Redis the
     # cache is per process, where a revocation in one worker would not reach the others: sessions stay in the DB.
-    SESSION_ENGINE = "tongban.core.sessions.cached_db"
+    SESSION_ENGINE = "tongban.accounts.sessions.cached_db"
 else:
     # Room for the kept answers of a busy day (core/generation_cache.py): Django's default of 300 entries would cull
     # a third of them on every new search or verification once a few hundred licences had been verified.
@@ -216,7 +216,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10000},
         }
     }
-    SESSION_ENGINE = "tongban.core.sessions.db"
+    SESSION_ENGINE = "tongban.accounts.sessions.db"
 
 TONGBAN_BENCH_CEILING = CONFIG.bench_ceiling  # bench/ceiling.py views at /__bench__/; set only by the bench runner
 

@@ -17,10 +17,12 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from tongban.accounts.errors import AccountsError
 from tongban.accounts.models import StaffAssignment, StaffRole, User, UserKind
 from tongban.core.errors import DomainError
+from tongban.core.generation_cache import GenerationCache
 from tongban.core.models import Organisation, Region, RegionLevel
 
 # How many leading digits of a GB/T 2260 code name the region itself (the rest are its subdivisions).
@@ -49,16 +51,44 @@ def region_prefix(code: str) -> str:
 
 
 def staff_roles(user) -> frozenset[HeldRole]:
-    """Every role the user holds, loaded once and kept on the user object for the rest of the request.
+    """Every role the user holds, kept on the user object for the rest of the request.
 
-    Inactive accounts and accounts that are not staff hold none, whatever rows remain in the table.
+    Inactive accounts and accounts that are not staff hold none, whatever rows remain in the table. Between requests
+    the roles are kept under a generation (KEPT_ROLES), which every grant, revocation or change of an organisation or
+    region ends on commit: the next request in any process reads them afresh.
     """
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
-    roles = frozenset(_load_roles(user)) if _may_hold_roles(user) else frozenset()
+    roles = (
+        KEPT_ROLES.remember(lambda: (user.pk,), lambda: frozenset(_load_roles(user)))
+        if _may_hold_roles(user)
+        else frozenset()
+    )
     setattr(user, _CACHE_ATTRIBUTE, roles)
     return roles
+
+
+# A member of staff's roles are read by every staff request (the worklists, every action), so they are kept between
+# requests (core/generation_cache.py; decision 0013). What ends a generation: any save or delete of a role
+# assignment, and a change or deletion of an organisation or region (a subtree role is decided by the region's code),
+# through the signals connected below; an edit made with plain SQL shows within ROLES_SECONDS. Inside a transaction
+# (an action's own checks, tests) they are always read from the database.
+ROLES_SECONDS = 60
+KEPT_ROLES = GenerationCache("accounts:staff-roles", ROLES_SECONDS)
+
+
+def _role_source_saved(sender, instance, created: bool = False, **kwargs) -> None:
+    if sender is StaffAssignment or not created:  # a new organisation or region is in nobody's roles yet
+        KEPT_ROLES.bump()
+
+
+def connect_kept_roles() -> None:
+    """End the kept roles' generation on every change that can change someone's roles (AccountsConfig.ready)."""
+    for model in (StaffAssignment, Organisation, Region):
+        uid = f"accounts.kept_roles.{model.__name__}"
+        post_save.connect(_role_source_saved, sender=model, dispatch_uid=uid)
+        post_delete.connect(_role_source_saved, sender=model, dispatch_uid=f"{uid}-deleted")
 
 
 def staff_roles_forget(user) -> None:

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from tongban.accounts.backends import SessionUserBackend
-from tongban.accounts.models import User
+from tongban.accounts.models import User, UserSession
 from tongban.accounts.signin import SESSION_BACKEND, session_start
 from tongban.accounts.tests.identity_fixtures import LI_ID, registries, verified
 
@@ -48,8 +48,27 @@ def _fields(user: User) -> dict:
     return {field.attname: getattr(user, field.attname) for field in User._meta.concrete_fields}
 
 
-def test_a_platform_session_loads_its_user_as_the_orm_builds_it(li):
+def _assert_built_as_the_orm_builds_it(loaded: User, li: User) -> None:
+    orm = User.objects.get(pk=li.pk)
+    assert _fields(loaded) == _fields(orm)
+    assert loaded.phone == "13805710003" and loaded.id_number == LI_ID  # decrypted, as the ORM gives them
+    assert loaded.date_joined.tzinfo is not None and loaded.is_authenticated
+
+
+def test_a_platform_session_reads_its_user_with_the_session_as_the_orm_builds_it(li):
     key = _signed_in_session(li)
+    request = _next_request(key)
+    with CaptureQueriesContext(connection) as queries:
+        assert request.session[BACKEND_SESSION_KEY] == SESSION_BACKEND
+        loaded = get_user(request)
+    [query] = queries.captured_queries  # the session's statement, which read the user too
+    assert query["sql"].startswith('SELECT s.session_data, s.expire_date, u."id", u."password", u."last_login", ')
+    _assert_built_as_the_orm_builds_it(loaded, li)
+
+
+def test_without_its_usersession_row_a_session_reads_its_user_with_one_plain_statement(li):
+    key = _signed_in_session(li)
+    UserSession.objects.filter(session_key=key).delete()
     request = _next_request(key)
     assert request.session[BACKEND_SESSION_KEY] == SESSION_BACKEND
     with CaptureQueriesContext(connection) as queries:
@@ -57,10 +76,7 @@ def test_a_platform_session_loads_its_user_as_the_orm_builds_it(li):
     [query] = queries.captured_queries  # (the session was read above)
     assert query["sql"].startswith('SELECT "id", "password", "last_login", ')  # the plain statement, not the ORM's
     assert ' FROM "accounts_user" WHERE "id" = ' in query["sql"]
-    orm = User.objects.get(pk=li.pk)
-    assert _fields(loaded) == _fields(orm)
-    assert loaded.phone == "13805710003" and loaded.id_number == LI_ID  # decrypted, as the ORM gives them
-    assert loaded.date_joined.tzinfo is not None and loaded.is_authenticated
+    _assert_built_as_the_orm_builds_it(loaded, li)
 
 
 def test_an_inactive_or_missing_user_is_nobody(li):

@@ -143,8 +143,8 @@ def test_a_statement_run_five_times_on_a_connection_is_prepared_on_the_server(co
 @pytest.mark.parametrize(
     ("cache_url", "engine"),
     [
-        ("", "tongban.core.sessions.db"),
-        ("redis://127.0.0.1:6379/9", "tongban.core.sessions.cached_db"),
+        ("", "tongban.accounts.sessions.db"),
+        ("redis://127.0.0.1:6379/9", "tongban.accounts.sessions.cached_db"),
     ],
 )
 def test_sessions_are_read_from_redis_only_when_the_cache_is_shared(cache_url, engine, tmp_path):

@@ -1,8 +1,8 @@
-"""SESSION_ENGINE without Redis: sessions in the database (see tongban.core.sessions)."""
+"""SESSION_ENGINE without Redis: sessions in the database (see tongban.accounts.sessions)."""
 
 from django.contrib.sessions.backends import db
 
-from tongban.core.sessions import PlainReadMixin
+from tongban.accounts.sessions import PlainReadMixin
 
 
 class SessionStore(PlainReadMixin, db.SessionStore):

@@ -1,9 +1,9 @@
 """SESSION_ENGINE with Redis: sessions read from the cache, written through to the database (see
-tongban.core.sessions)."""
+tongban.accounts.sessions)."""
 
 from django.contrib.sessions.backends import cached_db
 
-from tongban.core.sessions import PlainReadMixin
+from tongban.accounts.sessions import PlainReadMixin
 
 
 class SessionStore(PlainReadMixin, cached_db.SessionStore):
