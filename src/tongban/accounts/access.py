@@ -72,8 +72,8 @@ def staff_roles(user) -> frozenset[HeldRole]:
 # A member of staff's roles are read by every staff request (the worklists, every action), so they are kept between
 # requests (core/generation_cache.py; decision 0013). What ends a generation: any save or delete of a role
 # assignment, and a change or deletion of an organisation or region (a subtree role is decided by the region's code),
-# through the signals connected below; an edit made with plain SQL shows within ROLES_SECONDS. Inside a transaction
-# (an action's own checks, tests) they are always read from the database.
+# through the signals connected below; an edit made with plain SQL shows within ROLES_SECONDS. A first read inside a
+# transaction (tests, mostly) goes to the database, as core/generation_cache.py does for every kept answer.
 ROLES_SECONDS = 60
 KEPT_ROLES = GenerationCache("accounts:staff-roles", ROLES_SECONDS)
 
