@@ -23,10 +23,12 @@ from tongban.cases import access, deadlines, review, steps
 from tongban.cases import selectors_review as sr
 from tongban.cases.api import ERRORS, CasesAuth
 from tongban.cases.errors import CaseError
-from tongban.cases.models import Case, ReviewTask, TaskStatus
+from tongban.cases.models import ReviewTask, TaskStatus
 from tongban.cases.schemas_review import AssignIn, CompleteIn, TaskDetailOut, TaskPageOut, VersionIn
 from tongban.cases.selectors import status_name
+from tongban.catalog.access import case_version_name
 from tongban.core.errors import DomainError
+from tongban.core.models import Organisation
 
 router = Router(tags=["审查与决定"])
 
@@ -103,12 +105,18 @@ def _detail(user: User, task_id: int) -> dict:
 
 def _answer(user: User, task: ReviewTask) -> dict:
     """The answer to an action: the task as the service left it (new version and state; its case as locked and
-    changed in the same transaction), not read again — only the two names the case row does not hold are. Checked as
-    a fresh read would be: an action may leave the caller unable to see the task (404)."""
+    changed in the same transaction), not read again — nor are the two names the case row does not hold, in the
+    usual case: the version's name is kept per process (fixed once published), and the case's organisation is most
+    often the task's own, read with the task in this request. Checked as a fresh read would be: an action may leave
+    the caller unable to see the task (404)."""
     if not access.may_see_task(user, task):
         raise DomainError(CaseError.TASK_NOT_FOUND)
-    names = Case.objects.filter(pk=task.case_id).values_list("version__name", "organisation__name").get()
-    return _task_out(user, task, *names)
+    case = task.case
+    if case.organisation_id == task.organisation_id:
+        organisation_name = task.organisation.name
+    else:  # a step in another department's lane
+        organisation_name = Organisation.objects.values_list("name", flat=True).get(pk=case.organisation_id)
+    return _task_out(user, task, case_version_name(case.version_id), organisation_name)
 
 
 def _task_out(user: User, task: ReviewTask, item_name: str, case_organisation: str) -> dict:

@@ -143,6 +143,16 @@ def published_version(version_id: int) -> ItemVersion:
     return pickle.loads(kept)  # noqa: S301 - bytes this process pickled itself
 
 
+# A version's name is fixed once it leaves draft (services.version_update edits only drafts and returned versions),
+# and a case is only ever made under a published version, so the name a case shows may be kept by the version's id.
+_version_names: KeptPerProcess[str] = KeptPerProcess("catalog-version-names", ItemVersion)
+
+
+def case_version_name(version_id: int) -> str:
+    """The name of the item version a case was made under, read once per process."""
+    return _version_names.get(version_id, lambda: ItemVersion.objects.values_list("name", flat=True).get(pk=version_id))
+
+
 def _published(items: QuerySet[ImplementationItem], code: str) -> ImplementationItem:
     item = items.filter(code=code, published_version__isnull=False).first()
     if item is None:

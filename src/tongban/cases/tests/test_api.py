@@ -18,7 +18,7 @@ from tongban.cases.models import Case, CaseStatus, Upload
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.fixtures import GOOD_ANSWERS, PDF_BYTES, stored_upload, submitted_case
 from tongban.catalog import services as catalog_services
-from tongban.catalog.access import access_item_to_apply
+from tongban.catalog.access import access_item_to_apply, case_version_name
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import ImplementationItem, ItemVersion, VersionStatus
 from tongban.core.errors import DomainError
@@ -280,6 +280,19 @@ def test_the_process_copy_never_outlives_the_items_row(food_item):
     with pytest.raises(DomainError) as caught:
         access_item_to_apply(food_item.code)
     assert caught.value.code == CatalogError.ITEM_NOT_FOUND
+
+
+def test_a_cases_version_name_is_read_once_per_process(food_item, django_assert_num_queries):
+    version_id = food_item.published_version_id
+    access_item_to_apply(food_item.code)  # (the name is kept apart from the published version's copy)
+    with django_assert_num_queries(1):
+        assert case_version_name(version_id) == "食品经营许可"
+    with django_assert_num_queries(0):
+        assert case_version_name(version_id) == "食品经营许可"
+    version = ItemVersion.objects.get(pk=version_id)
+    version.save()  # a save in this process clears what it kept (the test suite reuses ids)
+    with django_assert_num_queries(1):
+        assert case_version_name(version_id) == "食品经营许可"
 
 
 def test_the_replay_probe_gives_the_id_of_the_submitted_case_only(food_item, applicants):

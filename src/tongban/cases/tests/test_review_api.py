@@ -142,6 +142,26 @@ def test_claim_and_complete_move_the_case_along(food_item, applicants, crew, dec
     assert open_task(case).step_name == "审核"
 
 
+def test_an_action_answers_with_the_names_a_fresh_read_gives(food_item, applicants, crew, county):
+    case = accepted(food_item, applicants, crew)
+    task = open_task(case)
+    clerk = signed_in(crew["amr_clerk"])
+    detail = clerk.get(f"{API}/tasks/{task.pk}").json()["case"]
+    claimed = post(clerk, f"/tasks/{task.pk}/claim", {"expected_version": task.lock_version}).json()
+    expected = (food_item.published_version.name, "桐庐县市场监督管理局")
+    assert (claimed["case"]["item_name"], claimed["case"]["organisation"]) == expected
+    assert (detail["item_name"], detail["organisation"]) == expected
+    # A step in another organisation's lane: the case's organisation is not the task's.
+    other = open_task(accepted(food_item, applicants, crew))
+    ReviewTask.objects.filter(pk=other.pk).update(organisation=county["civil"])
+    answer = post(signed_in(crew["civil_clerk"]), f"/tasks/{other.pk}/claim", {"expected_version": other.lock_version})
+    assert answer.status_code == 200
+    assert (answer.json()["organisation"], answer.json()["case"]["organisation"]) == (
+        county["civil"].name,
+        "桐庐县市场监督管理局",
+    )
+
+
 def test_the_approver_grants_and_the_case_is_decided(food_item, applicants, crew, deciders):
     version = food_item.published_version
     version.__class__.objects.filter(pk=version.pk).update(allows_deferred_approval=True)
