@@ -96,6 +96,18 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture
+def own_generation_cache(settings, tmp_path):
+    """For tests of answers kept under a generation (core/generation_cache.py), run outside a test transaction: the
+    test keeps its generation stamps and its kept answers to itself (ids repeat across test databases)."""
+    from django.core.cache import caches
+
+    settings.VAR_DIR = tmp_path
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
 @pytest.fixture(autouse=True)
 def _no_guide_views_across_tests():
     """Guide views are counted in the process and written later (catalog/portal.GUIDE_VIEWS): one test's views must

@@ -6,7 +6,6 @@ transaction (transaction=True), as requests do: inside a transaction the roles a
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,16 +14,7 @@ from tongban.accounts.models import StaffAssignment, StaffRole, User
 from tongban.accounts.tests.test_access import bodies, staff  # noqa: F401 — a fixture
 from tongban.core.models import Organisation, Region
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings, tmp_path):
-    """Each test keeps its generation stamp and its kept roles to itself (ids repeat across test databases)."""
-    settings.VAR_DIR = tmp_path
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("own_generation_cache")]
 
 
 def _fresh(user: User) -> User:

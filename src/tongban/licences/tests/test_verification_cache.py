@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,16 +17,7 @@ from tongban.licences.models import Certificate, CertificatePurpose, CredentialS
 from tongban.licences.tests.fixtures import FOOD_FIELDS, verification_url, verified
 from tongban.licences.verification_cache import ANSWERS
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _own_cache(settings, tmp_path):
-    """Each test keeps its generation stamp and its answers to itself (identifiers repeat across test databases)."""
-    settings.VAR_DIR = tmp_path
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("own_generation_cache")]
 
 
 @pytest.fixture
