@@ -211,6 +211,21 @@ def _placeholders(values: Sequence) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def _select(rows_sql: str, params: list) -> PageStatement:
+    """The page statement `SELECT <head><rows_sql>` of a list whose rows come from one SELECT ending in LIMIT %s
+    OFFSET %s: the head's parameters first, then the list's, the limit and the offset."""
+
+    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
+        return f"SELECT {head.sql}{rows_sql}", [*head.params, *params, limit, offset]
+
+    return page
+
+
+def _each(build: Callable[[Sequence], object]) -> Callable[[list], list]:
+    """Rows from records, one each."""
+    return lambda records: [build(record) for record in records]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Statements
 
@@ -345,14 +360,7 @@ def worklist(organisation_ids: Sequence[int], status: int, due_by: dt.date | Non
         " ORDER BY c.acceptance_due, c.received_at, c.id LIMIT %s OFFSET %s"
     )
 
-    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
-        return f"SELECT {head.sql}{rows_sql}", [*head.params, *params, limit, offset]
-
-    return SqlList(f"FROM {_CASE} c WHERE {where}", params, page, _case_rows)
-
-
-def _case_rows(records: list[tuple]) -> list[CaseRow]:
-    return [_case_row(record) for record in records]
+    return SqlList(f"FROM {_CASE} c WHERE {where}", params, _select(rows_sql, params), _each(_case_row))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -475,11 +483,4 @@ def open_tasks(only: TaskFilter) -> SqlList:
         " ORDER BY t.due_on ASC NULLS LAST, t.created_at, t.id LIMIT %s OFFSET %s"
     )
 
-    def page(head: Head, limit: int, offset: int) -> tuple[str, list]:
-        return f"SELECT {head.sql}{rows_sql}", [*head.params, *params, limit, offset]
-
-    return SqlList(f"FROM {counted} WHERE {where_text}", params, page, _task_rows)
-
-
-def _task_rows(records: list[tuple]) -> list[TaskListRow]:
-    return [_task_row(record) for record in records]
+    return SqlList(f"FROM {counted} WHERE {where_text}", params, _select(rows_sql, params), _each(_task_row))
