@@ -5,7 +5,8 @@ Why not querysets: a page of 20 cases through the ORM (select_related, only(), a
 documents) cost about 4 ms of CPU per request, nearly all of it compiling SQL and building some 80 model objects;
 the statements below cost about 0.4 ms for the same page. Each list is a `SqlList` that Django's Paginator pages as
 it would a queryset: count() runs one COUNT, and a slice runs one statement that reads the page (and, for 我的办件,
-its documents in the same statement). Rows are plain `CaseRow`s and `TaskListRow`s holding what the lists show.
+its documents in the same statement). The views page them with `SqlPaginator`, which reads the page and the count in
+one statement. Rows are plain `CaseRow`s and `TaskListRow`s holding what the lists show.
 
 Who may see what is decided in cases/access.py (`applicant_scope`, `pre_review_organisation_ids`,
 `task_scope_of`); this module only turns those scopes into WHERE clauses. Values always travel as parameters; the only
