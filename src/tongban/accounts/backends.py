@@ -19,13 +19,13 @@ account or a changed password still signs the browser out at its next request.
 
 from __future__ import annotations
 
-import weakref
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connections, router
+from django.db import connection
+
+from tongban.core.db.rows import ModelRow, model_row
 
 
 class SessionUserBackend(ModelBackend):
@@ -59,80 +59,30 @@ def take_preloaded(user_id):
     return user if str(user.pk) == str(user_id) else None
 
 
-@dataclass(frozen=True)
-class _UserStatement:
-    """How a user's row is read on one connection: its columns (bare, and qualified by the alias "u" for a join), each
-    column's attribute name and converters."""
-
-    sql: str
-    joined_columns: str  # the columns as "u"."name", … for a statement that joins the user as u
-    attnames: list[str]
-    pk_index: int  # where the primary key is among them (NULL there: a join found no user)
-    columns: list[tuple]  # (Col expression, converters the ORM's compiler applies to it: backend's, then field's)
-
-
-# Built once per connection (a connection belongs to one thread, and its converters are bound to it).
-_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _statement(connection) -> _UserStatement:
-    statement = _statements.get(connection)
-    if statement is None:
-        model = get_user_model()
-        fields = model._meta.concrete_fields
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in fields)
-        sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s"  # noqa: S608 — names only
-        converted = []
-        for field in fields:
-            column = field.get_col(model._meta.db_table)
-            converted.append(
-                (column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)])
-            )
-        joined = ", ".join(f"u.{quote(field.column)}" for field in fields)
-        attnames = [field.attname for field in fields]
-        pk_index = attnames.index(model._meta.pk.attname)
-        statement = _statements[connection] = _UserStatement(sql, joined, attnames, pk_index, converted)
-    return statement
-
-
-def _connection():
-    model = get_user_model()
-    return connections[router.db_for_read(model)]
+def _user_row() -> ModelRow:
+    return model_row(get_user_model())
 
 
 def joined_user_columns() -> str:
     """The user's columns, qualified by "u", for a statement that joins the user's table as u (its last columns)."""
-    return _statement(_connection()).joined_columns
+    return _user_row().columns("u")
 
 
 def joined_user(values) -> object | None:
     """The user built from a joined statement's user columns (joined_user_columns, in order), None when the join
     found no row (every column NULL)."""
-    connection = _connection()
-    statement = _statement(connection)
-    return _user_from_row(values, connection, statement) if values[statement.pk_index] is not None else None
+    return _user_row().build_joined(values)
 
 
 def _load_user(user_id):
     """The user with this primary key as the ORM would build it, or None."""
-    connection = _connection()
-    statement = _statement(connection)
+    row = _user_row()
+    opts = row.model._meta
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [user_id])
-        row = cursor.fetchone()
-    return None if row is None else _user_from_row(row, connection, statement)
-
-
-def _user_from_row(row, connection, statement: _UserStatement):
-    values = [
-        _converted(value, column, converters, connection)
-        for value, (column, converters) in zip(row, statement.columns, strict=True)
-    ]
-    return get_user_model().from_db(connection.alias, statement.attnames, values)
-
-
-def _converted(value, column, converters, connection):
-    for converter in converters:
-        value = converter(value, column, connection)
-    return value
+        cursor.execute(
+            f"SELECT {row.columns()} FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s",  # noqa: S608
+            [user_id],
+        )
+        values = cursor.fetchone()
+    return None if values is None else row.build(values)

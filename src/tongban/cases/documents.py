@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tongban.cases.models import Case, CaseDocument, DocumentKind, SupplementRequest
 from tongban.core import outbox
+from tongban.core.db.insert import insert
 from tongban.core.models import Organisation, RegionLevel
 from tongban.core.numbering import next_serial
 
@@ -54,14 +55,16 @@ def document_issue(
     """Issue a numbered document for the case now; schedule its PDF for after commit."""
     organisation = organisation or case.organisation
     issued_at = timezone.now()
-    document = CaseDocument.objects.create(
-        case=case,
-        kind=kind,
-        number=document_number(organisation, kind, timezone.localdate(issued_at).year),
-        organisation=organisation,
-        issued_at=issued_at,
-        data={**data, "case_number": case.number, "organisation": organisation.name},
-        supplement=supplement,
+    document = insert(
+        CaseDocument(
+            case=case,
+            kind=kind,
+            number=document_number(organisation, kind, timezone.localdate(issued_at).year),
+            organisation=organisation,
+            issued_at=issued_at,
+            data={**data, "case_number": case.number, "organisation": organisation.name},
+            supplement=supplement,
+        )
     )
     outbox.enqueue(RENDER_TOPIC, {"document": document.pk})
     return document

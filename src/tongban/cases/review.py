@@ -34,6 +34,7 @@ from tongban.cases.models import (
 from tongban.catalog.bpmn import outline
 from tongban.catalog.models import ProcessDefinition
 from tongban.core import audit
+from tongban.core.db.insert import insert_many
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
 
@@ -162,7 +163,7 @@ def sync_tasks(
                 escalate_on=escalate_on,
             )
         )
-    ReviewTask.objects.bulk_create(created)
+    insert_many(created)
     return created
 
 

@@ -51,6 +51,7 @@ from tongban.catalog.access import require_published_version
 from tongban.catalog.forms_schema import coerce_submission, validate_submission
 from tongban.catalog.models import ImplementationItem, ItemVersion, Material, MaterialNecessity, VersionStatus
 from tongban.core import audit
+from tongban.core.db.insert import insert, insert_many
 from tongban.core.errors import DomainError
 from tongban.core.kept import KeptPerProcess
 from tongban.core.numbering import case_number
@@ -436,7 +437,7 @@ def _checked_material_rows(
     by_pk = {material.pk: material for material in offered}
     upload_ids = {row.get("upload") for row in rows if row.get("provision", Provision.UPLOAD) == Provision.UPLOAD}
     upload_ids.discard(None)
-    owned = set(Upload.objects.filter(pk__in=upload_ids, uploaded_by=actor).values_list("pk", flat=True))
+    owned = _owned_uploads(actor, upload_ids)
     checked: list[tuple[_VersionMaterial, str, int | None, str]] = []
     for row in rows:
         material = by_pk.get(row["material"])
@@ -454,6 +455,20 @@ def _checked_material_rows(
             checked = [c for c in checked if not (c[0] is material and c[1] == Provision.DEFERRED)]
         checked.append((material, provision, upload_id, reference))
     return checked
+
+
+def _owned_uploads(actor: User, upload_ids: set[int]) -> set[int]:
+    """Which of these uploads are the actor's own. Every submission asks, so the statement is written out."""
+    if not upload_ids:
+        return set()
+    ids = sorted(int(upload_id) for upload_id in upload_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Upload._meta.db_table}"  # noqa: S608
+            f" WHERE uploaded_by_id = %s AND id IN ({', '.join(['%s'] * len(ids))})",
+            [actor.pk, *ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _missing_of(offered: tuple[_VersionMaterial, ...], provided: set[int]) -> dict[str, list[str]]:
@@ -490,35 +505,39 @@ def _submit_in_one_go(
     now = timezone.now()
     today = timezone.localdate(now)
     due, provisional = deadlines.acceptance_due(today)
-    case = Case.objects.create(
-        number=case_number(item.code, today),
-        query_code=new_query_code(),
-        status=CaseStatus.RECEIVED,
-        lock_version=1,  # created and submitted: one transition, as draft → 已接件 counts on the page's path
-        item=item,
-        version=version,
-        organisation=item.organisation,
-        applicant=applicant.account,
-        submitted_by=actor,
-        form_data=dict(answers),
-        idempotency_key=key,
-        received_at=now,
-        materials_complete_on=today,
-        acceptance_due=due,
-        deadline_provisional=provisional,
-        bundle_application=bundle_application,
-        **_applicant_fields(applicant),
-    )
-    CaseMaterial.objects.bulk_create(
-        CaseMaterial(
-            case=case,
-            material_id=material.pk,
-            provision=provision,
-            upload_id=upload,
-            reference=reference,
-            added_by=actor,
+    case = insert(
+        Case(
+            number=case_number(item.code, today),
+            query_code=new_query_code(),
+            status=CaseStatus.RECEIVED,
+            lock_version=1,  # created and submitted: one transition, as draft → 已接件 counts on the page's path
+            item=item,
+            version=version,
+            organisation=item.organisation,
+            applicant=applicant.account,
+            submitted_by=actor,
+            form_data=dict(answers),
+            idempotency_key=key,
+            received_at=now,
+            materials_complete_on=today,
+            acceptance_due=due,
+            deadline_provisional=provisional,
+            bundle_application=bundle_application,
+            **_applicant_fields(applicant),
         )
-        for material, provision, upload, reference in checked
+    )
+    insert_many(
+        [
+            CaseMaterial(
+                case=case,
+                material_id=material.pk,
+                provision=provision,
+                upload_id=upload,
+                reference=reference,
+                added_by=actor,
+            )
+            for material, provision, upload, reference in checked
+        ]
     )
     _event(case, EventCode.RECEIVED, gettext_noop("接件"), actor=actor, organisation=case.organisation)
     documents.document_issue(case=case, kind=DocumentKind.RECEIPT, data=_receipt_data(case))

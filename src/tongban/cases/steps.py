@@ -14,6 +14,7 @@ from tongban.accounts.models import User, UserKind
 from tongban.cases.errors import CaseError
 from tongban.cases.models import BundleApplication, Case, CaseEvent
 from tongban.core import audit
+from tongban.core.db.insert import insert
 from tongban.core.errors import DomainError
 from tongban.notifications.services import notify
 
@@ -63,16 +64,18 @@ def touch(case: Case, fields: list[str]) -> None:
 
 def event(case: Case, code: int, name: str, *, actor=None, organisation=None, opinion="", public=True) -> CaseEvent:
     # `name` is stored in Chinese, the language of record (gettext_noop at the call); pages translate it on display.
-    return CaseEvent.objects.create(
-        case=case,
-        code=code,
-        name=name,
-        organisation=organisation or case.organisation,
-        actor=actor,
-        actor_label=str(actor) if actor is not None else SYSTEM_LABEL,
-        opinion=opinion,
-        public=public,
-        created_at=timezone.now(),
+    return insert(
+        CaseEvent(
+            case=case,
+            code=code,
+            name=name,
+            organisation=organisation or case.organisation,
+            actor=actor,
+            actor_label=str(actor) if actor is not None else SYSTEM_LABEL,
+            opinion=opinion,
+            public=public,
+            created_at=timezone.now(),
+        )
     )
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import pickle
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import organisations_where, staff_has_role
 from tongban.accounts.models import StaffRole
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import ImplementationItem, ItemVersion, VersionStatus
+from tongban.core.db.rows import model_row
 from tongban.core.errors import DomainError
 from tongban.core.kept import KeptPerProcess
-from tongban.core.models import AuditEntry
+from tongban.core.models import AuditEntry, Organisation
 
 VERSION_OBJECT_TYPE = "catalog.itemversion"
 # Audit actions on a version that are reviews, not edits: doing them does not make someone an author.
@@ -123,10 +125,32 @@ def access_published_item(code: str) -> ImplementationItem:
 
 def access_item_to_apply(code: str) -> ImplementationItem:
     """access_published_item for an application: with its organisation and published version only. The submission
-    API is hot (issue 5) and reads neither the region nor the basic item the guide pages show; the version, whose
-    form schema is the widest part of the read, comes from this process's copy (published_version)."""
-    item = _published(ImplementationItem.objects.select_related("organisation"), code)
+    API is hot (issue 5) and reads neither the region nor the basic item the guide pages show. The item and its
+    organisation are one written-out statement (compiling the queryset cost ~2 400 Python calls a submission); the
+    version, whose form schema is the widest part of the read, comes from this process's copy (published_version)."""
+    item = _published_item_with_organisation(code)
+    if item is None:
+        raise DomainError(CatalogError.ITEM_NOT_FOUND)
     item.published_version = published_version(item.published_version_id)
+    return item
+
+
+def _published_item_with_organisation(code: str) -> ImplementationItem | None:
+    items, organisations = model_row(ImplementationItem), model_row(Organisation)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {items.columns('i')}, {organisations.columns('o')}"  # noqa: S608 (the models' own names)
+            f" FROM {quote(ImplementationItem._meta.db_table)} i"
+            f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = i.organisation_id"
+            " WHERE i.code = %s AND i.published_version_id IS NOT NULL",
+            [code],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    item = items.build(row[: items.width])
+    item.organisation = organisations.build(row[items.width :])
     return item
 
 

@@ -30,6 +30,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from tongban.core.crypto import sm3_hex
+from tongban.core.db.insert import insert_many
 from tongban.core.middleware import current_acting_for, current_request_context
 from tongban.core.models import AuditEntry
 
@@ -246,10 +247,7 @@ def _append(entries: list[AuditEntry]) -> None:
     for entry in entries:
         entry.prev_hash = previous
         entry.hash = previous = chain_hash(previous, entry)
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)
-    else:
-        AuditEntry.objects.bulk_create(entries)
+    insert_many(entries)
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from tongban.core.db.insert import insert
 from tongban.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -116,7 +117,7 @@ def enqueue(topic: str, payload: dict) -> OutboxMessage:
         raise ValueError(f"outbox topic must be 1-100 characters: {topic!r}")
     if not isinstance(payload, dict):
         raise TypeError("outbox payload must be a dict of JSON values")
-    message = OutboxMessage.objects.create(topic=topic, payload=payload, available_at=timezone.now())
+    message = insert(OutboxMessage(topic=topic, payload=payload, available_at=timezone.now()))
     _transaction_batch().append(message.id)
     return message
 

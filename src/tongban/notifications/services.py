@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tongban.accounts.sms import enqueue_sms
 from tongban.core import audit
+from tongban.core.db.insert import insert_many
 from tongban.notifications.models import Message
 from tongban.notifications.selectors import forget_unread_counts
 
@@ -29,9 +30,9 @@ def notify(*, recipients, topic: str, title: str, body: str, link: str = "", sms
         messages.append(Message(recipient=recipient, topic=topic, title=title, body=body, link=link))
         if sms and recipient.phone:
             enqueue_sms(phone=recipient.phone, body=f"【通办】{body}"[:SMS_MAX_LENGTH], purpose=topic)
-    created = Message.objects.bulk_create(messages)
+    insert_many(messages)
     forget_unread_counts(seen)  # the header's unread count (notifications/selectors.py), once this commits
-    return created
+    return messages
 
 
 @transaction.atomic

@@ -259,9 +259,16 @@ def test_the_item_applied_for_comes_with_its_organisation_in_one_query_and_its_v
         again = access_item_to_apply(food_item.code)
         assert (again.organisation.name, again.published_version.name) == ("桐庐县市场监督管理局", "食品经营许可")
     assert again.published_version.pk == item.published_version.pk == food_item.published_version_id
+    # The written-out read builds the item and its organisation as the ORM does, field for field.
+    orm = ImplementationItem.objects.select_related("organisation").get(pk=food_item.pk)
+    assert _fields(again) == _fields(orm) and _fields(again.organisation) == _fields(orm.organisation)
     # Each call gets its own object: what one request sets on it is never seen by the next.
     item.published_version.name = "改过的名称"
     assert access_item_to_apply(food_item.code).published_version.name == "食品经营许可"
+
+
+def _fields(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
 
 
 def test_the_process_copy_never_outlives_the_items_row(food_item):

@@ -1,0 +1,134 @@
+"""New rows written with an INSERT built once per model, for the writes every submission and review step makes.
+
+`Model.objects.create()` and `bulk_create()` build their INSERT afresh on every call: an InsertQuery, its compiler,
+the quoted column list and one placeholder per value, about a millisecond of Python on the hot paths' machines for
+each of the eight rows a submission writes (docs/performance.md, ninth session). `insert` and `insert_many` write the
+same row the same way, with the statement's text kept per model:
+
+- every value goes through its field's `pre_save(obj, add=True)` and `get_db_prep_save()`, as the ORM's insert does
+  (auto_now_add, the blind indexes and encryption of core/pii.py, JSON adaptation);
+- the new primary key comes back by `RETURNING`, as Django does on PostgreSQL and SQLite 3.35+;
+- `insert` sends pre_save and post_save (created=True) as `save()` does; `insert_many`, like `bulk_create()`, sends
+  neither;
+- a database error inside a transaction marks it for rollback, as the ORM's writes do.
+
+Only plain models qualify: an auto-incremented primary key that the row leaves unset, no parent model, no
+`order_with_respect_to`, no field that needs its own placeholder (binary, array, range, geometry), and no expression
+as a value. Anything else is refused with TypeError rather than written differently from the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
+
+
+@dataclass(frozen=True)
+class _Statement:
+    """One model's INSERT: the fields written in order, the head `INSERT INTO t (…) VALUES `, one row's placeholders
+    and the RETURNING clause of the primary key."""
+
+    fields: tuple[Field, ...]
+    head: str
+    row: str
+    returning: str
+    pk_attname: str
+
+    def sql(self, rows: int) -> str:
+        return f"{self.head}{', '.join([self.row] * rows)} {self.returning}"
+
+
+_statements: dict[tuple[type[Model], str], _Statement] = {}
+
+
+def _statement(model: type[Model]) -> _Statement:
+    key = (model, connection.vendor)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = _build(model)
+    return statement
+
+
+def _build(model: type[Model]) -> _Statement:
+    opts = model._meta
+    auto = opts.auto_field
+    if auto is None or list(opts.db_returning_fields) != [auto]:
+        raise TypeError(f"{opts.label}: insert() needs an auto primary key and no other returned column")
+    if opts.parents or opts.proxy or opts.order_with_respect_to:
+        raise TypeError(f"{opts.label}: insert() writes one plain table; use save()")
+    fields = tuple(field for field in opts.local_concrete_fields if not field.generated and field is not auto)
+    special = [field.name for field in fields if hasattr(field, "get_placeholder")]
+    if special:
+        raise TypeError(f"{opts.label}: fields {special} need their own placeholders; use save()")
+    quote = connection.ops.quote_name
+    returning, _params = connection.ops.return_insert_columns([auto])
+    columns = ", ".join(quote(field.column) for field in fields)
+    return _Statement(
+        fields=fields,
+        head=f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ",  # noqa: S608 (the model's own names)
+        row=f"({', '.join(['%s'] * len(fields))})",
+        returning=returning,
+        pk_attname=auto.attname,
+    )
+
+
+def _values(statement: _Statement, obj: Model) -> list:
+    values = []
+    for field in statement.fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"{field.name}: insert() takes values, not expressions; use save()")
+        values.append(field.get_db_prep_save(value, connection=connection))
+    return values
+
+
+def _checked(statement: _Statement, obj: Model, operation: str) -> None:
+    if getattr(obj, statement.pk_attname) is not None:
+        raise ValueError(f"insert() makes new rows; {obj!r} already has a primary key")
+    obj._prepare_related_fields_for_save(operation_name=operation)
+
+
+def _saved(statement: _Statement, obj: Model, pk) -> None:
+    setattr(obj, statement.pk_attname, pk)
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+
+
+def insert(obj: Model) -> Model:
+    """Write a new row for `obj` (as `Model.objects.create(**fields)` would) and return it with its primary key."""
+    model = type(obj)
+    statement = _statement(model)
+    _checked(statement, obj, "save")
+    pre_save.send(sender=model, instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None)
+    values = _values(statement, obj)  # before the statement: a refused value leaves the transaction usable
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+        cursor.execute(statement.sql(1), values)
+        (pk,) = cursor.fetchone()
+    _saved(statement, obj, pk)
+    post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=DEFAULT_DB_ALIAS)
+    return obj
+
+
+def insert_many(objs: Sequence[Model]) -> Sequence[Model]:
+    """Write new rows for objects of one model in one statement per batch (as `bulk_create` would; no signals)."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise TypeError("insert_many() writes objects of one model")
+    statement = _statement(model)
+    for obj in objs:
+        _checked(statement, obj, "bulk_create")
+    values = [_values(statement, obj) for obj in objs]
+    batch = max(connection.ops.bulk_batch_size(list(statement.fields), objs), 1)
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+        for start in range(0, len(objs), batch):
+            chunk = objs[start : start + batch]
+            cursor.execute(statement.sql(len(chunk)), [value for row in values[start : start + batch] for value in row])
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                _saved(statement, obj, pk)
+    return objs

@@ -1,0 +1,83 @@
+"""Model instances built from rows that a written-out statement read, exactly as the ORM would build them.
+
+A hot read (the session's user, the item applied for) names a model's columns itself instead of compiling a queryset
+on every request. `model_row(model)` says how: the concrete columns in the ORM's order, their attribute names, and the
+converters the ORM's compiler applies to each column (the backend's, then the field's: decryption of personal data,
+SQLite's datetimes, booleans and UUIDs). `build(values)` passes the values through them and calls `Model.from_db`, so
+the object is the one a queryset would give.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """How one model's row is read and built on one connection."""
+
+    model: type[Model]
+    alias: str  # the connection's alias, for from_db
+    quoted: tuple[str, ...]  # the columns' quoted names, in the ORM's order
+    attnames: list[str]
+    pk_index: int  # where the primary key is among them (NULL there: an outer join found no row)
+    converters: tuple[tuple, ...]  # per column: (Col expression, [converter, …])
+
+    @property
+    def width(self) -> int:
+        return len(self.quoted)
+
+    def columns(self, table: str = "") -> str:
+        """The columns for a SELECT list, qualified by `table` (an alias of the statement) when given."""
+        return ", ".join(f"{table}.{name}" if table else name for name in self.quoted)
+
+    def build(self, values: Sequence) -> Model:
+        """The instance from one row's values for `columns()`, in order."""
+        connection = connections[self.alias]
+        converted = []
+        for value, (column, converters) in zip(values, self.converters, strict=True):
+            for converter in converters:
+                value = converter(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(self.alias, self.attnames, converted)
+
+    def build_joined(self, values: Sequence) -> Model | None:
+        """As build, but None when an outer join found no row (its primary key column is NULL)."""
+        return None if values[self.pk_index] is None else self.build(values)
+
+
+# Built once per connection and model: a connection belongs to one thread, and its converters are bound to it.
+_rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def model_row(model: type[Model]) -> ModelRow:
+    """How `model`'s rows are read and built on this thread's default connection."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    by_model = _rows.setdefault(connection, {})
+    row = by_model.get(model)
+    if row is None:
+        row = by_model[model] = _model_row(model, connection)
+    return row
+
+
+def _model_row(model: type[Model], connection) -> ModelRow:
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    converters = []
+    for field in fields:
+        column = field.get_col(model._meta.db_table)
+        converters.append((column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]))
+    attnames = [field.attname for field in fields]
+    return ModelRow(
+        model=model,
+        alias=connection.alias,
+        quoted=tuple(quote(field.column) for field in fields),
+        attnames=attnames,
+        pk_index=attnames.index(model._meta.pk.attname),
+        converters=tuple(converters),
+    )
