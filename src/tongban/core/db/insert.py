@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
@@ -45,15 +45,15 @@ class _Statement:
 _statements: dict[tuple[type[Model], str], _Statement] = {}
 
 
-def _statement(model: type[Model]) -> _Statement:
+def _statement(model: type[Model], connection) -> _Statement:
     key = (model, connection.vendor)
     statement = _statements.get(key)
     if statement is None:
-        statement = _statements[key] = _build(model)
+        statement = _statements[key] = _build(model, connection)
     return statement
 
 
-def _build(model: type[Model]) -> _Statement:
+def _build(model: type[Model], connection) -> _Statement:
     opts = model._meta
     auto = opts.auto_field
     if auto is None or list(opts.db_returning_fields) != [auto]:
@@ -76,7 +76,7 @@ def _build(model: type[Model]) -> _Statement:
     )
 
 
-def _values(statement: _Statement, obj: Model) -> list:
+def _values(statement: _Statement, obj: Model, connection) -> list:
     values = []
     for field in statement.fields:
         value = field.pre_save(obj, True)
@@ -101,10 +101,11 @@ def _saved(statement: _Statement, obj: Model, pk) -> None:
 def insert(obj: Model) -> Model:
     """Write a new row for `obj` (as `Model.objects.create(**fields)` would) and return it with its primary key."""
     model = type(obj)
-    statement = _statement(model)
+    connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: fields use it per value, the proxy costs a lookup
+    statement = _statement(model, connection)
     _checked(statement, obj, "save")
     pre_save.send(sender=model, instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None)
-    values = _values(statement, obj)  # before the statement: a refused value leaves the transaction usable
+    values = _values(statement, obj, connection)  # before the statement: a refused value leaves the transaction usable
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(statement.sql(1), values)
         (pk,) = cursor.fetchone()
@@ -120,10 +121,11 @@ def insert_many(objs: Sequence[Model]) -> Sequence[Model]:
     model = type(objs[0])
     if any(type(obj) is not model for obj in objs):
         raise TypeError("insert_many() writes objects of one model")
-    statement = _statement(model)
+    connection = connections[DEFAULT_DB_ALIAS]
+    statement = _statement(model, connection)
     for obj in objs:
         _checked(statement, obj, "bulk_create")
-    values = [_values(statement, obj) for obj in objs]
+    values = [_values(statement, obj, connection) for obj in objs]
     batch = max(connection.ops.bulk_batch_size(list(statement.fields), objs), 1)
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
