@@ -23,9 +23,8 @@ from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
 
-from tongban.core.db.rows import ModelRow, model_row
+from tongban.core.db.rows import ModelRow, get_by_pk, model_row
 
 
 class SessionUserBackend(ModelBackend):
@@ -76,13 +75,8 @@ def joined_user(values) -> object | None:
 
 def _load_user(user_id):
     """The user with this primary key as the ORM would build it, or None."""
-    row = _user_row()
-    opts = row.model._meta
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {row.columns()} FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s",  # noqa: S608
-            [user_id],
-        )
-        values = cursor.fetchone()
-    return None if values is None else row.build(values)
+    model = get_user_model()
+    try:
+        return get_by_pk(model, user_id)
+    except model.DoesNotExist:
+        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from tongban.accounts.access import organisation_ids_where, staff_has_role
@@ -17,8 +18,9 @@ from tongban.accounts.models import StaffRole, User, UserKind
 from tongban.cases.errors import CaseError
 from tongban.cases.models import Case, CaseStatus
 from tongban.cases.services import Applicant
+from tongban.core.db.rows import model_row, pk_value
 from tongban.core.errors import DomainError
-from tongban.core.models import Organisation
+from tongban.core.models import Organisation, Region
 
 # Who does pre-review (预审) for the competent organisation: its reviewers and its own window clerks.
 PRE_REVIEW_ROLES = (StaffRole.REVIEWER, StaffRole.WINDOW_CLERK)
@@ -178,12 +180,38 @@ def oversees(user: User, organisation: Organisation) -> bool:
 def access_task_for_staff(user: User, task_id: int):
     """A review task the user may see (its role at its organisation, assigned to them, or overseen), or
     TASK_NOT_FOUND."""
-    from tongban.cases.models import ReviewTask
-
     # Not its case: an action locks and reads the case itself (review._lock_task); pages that show it read it.
-    task = ReviewTask.objects.select_related("organisation", "organisation__region").filter(pk=task_id).first()
+    task = _task_with_organisation(task_id)
     if task is None or not may_see_task(user, task):
         raise DomainError(CaseError.TASK_NOT_FOUND)
+    return task
+
+
+def _task_with_organisation(task_id: int):
+    """The task with its organisation and the organisation's region (the role checks need both), or None. Every
+    review action reads it, so the statement is written out (core.db.rows)."""
+    from tongban.cases.models import ReviewTask
+
+    key = pk_value(ReviewTask, task_id)
+    if key is None:
+        return None
+    tasks, organisations, regions = model_row(ReviewTask), model_row(Organisation), model_row(Region)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {tasks.columns('t')}, {organisations.columns('o')}, {regions.columns('r')}"  # noqa: S608
+            f" FROM {quote(ReviewTask._meta.db_table)} t"
+            f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = t.organisation_id"
+            f" JOIN {quote(Region._meta.db_table)} r ON r.id = o.region_id"
+            " WHERE t.id = %s",
+            [key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    task = tasks.build(row[: tasks.width])
+    task.organisation = organisations.build(row[tasks.width : tasks.width + organisations.width])
+    task.organisation.region = regions.build(row[tasks.width + organisations.width :])
     return task
 
 

@@ -35,6 +35,7 @@ from tongban.catalog.bpmn import outline
 from tongban.catalog.models import ProcessDefinition
 from tongban.core import audit
 from tongban.core.db.insert import insert_many
+from tongban.core.db.rows import get_by_pk
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
 
@@ -234,7 +235,7 @@ def _finish(row: ReviewTask, *, actor, outcome: str, opinion: str) -> None:
 def _lock_task(task: ReviewTask, expected_version: int | None) -> tuple[Case, ReviewTask]:
     """Lock the case, then the task (always in this order), and check the page's version of the task."""
     case = steps.lock_by_id(task.case_id)
-    locked = ReviewTask.objects.select_for_update().get(pk=task.pk)
+    locked = get_by_pk(ReviewTask, task.pk, lock=True)
     if ReviewTask.organisation.is_cached(task) and task.organisation_id == locked.organisation_id:
         locked.organisation = task.organisation  # never changes; saves reading it again for the role check
     task = locked

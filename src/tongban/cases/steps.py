@@ -15,6 +15,7 @@ from tongban.cases.errors import CaseError
 from tongban.cases.models import BundleApplication, Case, CaseEvent
 from tongban.core import audit
 from tongban.core.db.insert import insert
+from tongban.core.db.rows import get_by_pk
 from tongban.core.errors import DomainError
 from tongban.notifications.services import notify
 
@@ -31,8 +32,9 @@ def lock(case: Case) -> Case:
 
 
 def lock_by_id(case_id: int) -> Case:
-    """Read the case under a row lock, by id (a caller holding only a row that points at it need not load it first)."""
-    return Case.objects.select_for_update().get(pk=case_id)
+    """Read the case under a row lock, by id (a caller holding only a row that points at it need not load it first).
+    Every action on a case starts here, so the statement is written out (core.db.rows)."""
+    return get_by_pk(Case, case_id, lock=True)
 
 
 def require_status(case: Case, allowed: Iterable[int], code: CaseError = CaseError.WRONG_STATUS) -> None:

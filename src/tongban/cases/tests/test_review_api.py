@@ -12,7 +12,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tongban.accounts.models import StaffRole
-from tongban.cases import review
+from tongban.cases import access, review
+from tongban.cases.errors import CaseError
 from tongban.cases.models import CaseStatus, ReviewTask
 from tongban.cases.tests.fixtures import *  # noqa: F403
 from tongban.cases.tests.test_review_workbench import (
@@ -24,6 +25,7 @@ from tongban.cases.tests.test_review_workbench import (
     snapshot,
 )
 from tongban.catalog.tests.lifecycle_fixtures import staff
+from tongban.core.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 
@@ -160,6 +162,25 @@ def test_an_action_answers_with_the_names_a_fresh_read_gives(food_item, applican
         county["civil"].name,
         "桐庐县市场监督管理局",
     )
+
+
+def _fields(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}
+
+
+def test_a_task_is_read_with_its_organisation_and_region_as_the_orm_reads_them(food_item, applicants, crew):
+    task = open_task(accepted(food_item, applicants, crew))
+    with CaptureQueriesContext(connection) as queries:
+        read = access.access_task_for_staff(crew["amr_clerk"], task.pk)
+    orm = ReviewTask.objects.select_related("organisation__region").get(pk=task.pk)
+    assert _fields(read) == _fields(orm)
+    assert _fields(read.organisation) == _fields(orm.organisation)
+    assert _fields(read.organisation.region) == _fields(orm.organisation.region)
+    assert len([sql for sql in queries.captured_queries if "cases_reviewtask" in sql["sql"]]) == 1
+    for missing in (task.pk + 1000, 2**70):  # out of the id column's range: not found, as the ORM says since 5.0
+        with pytest.raises(DomainError) as caught:
+            access.access_task_for_staff(crew["amr_clerk"], missing)
+        assert caught.value.code == CaseError.TASK_NOT_FOUND
 
 
 def test_the_approver_grants_and_the_case_is_decided(food_item, applicants, crew, deciders):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class ModelRow:
     attnames: list[str]
     pk_index: int  # where the primary key is among them (NULL there: an outer join found no row)
     converters: tuple[tuple, ...]  # per column: (Col expression, [converter, …])
+    by_pk: str  # SELECT of every column of the row with a given primary key
 
     @property
     def width(self) -> int:
@@ -73,11 +75,49 @@ def _model_row(model: type[Model], connection) -> ModelRow:
         column = field.get_col(model._meta.db_table)
         converters.append((column, [*connection.ops.get_db_converters(column), *column.get_db_converters(connection)]))
     attnames = [field.attname for field in fields]
+    quoted = tuple(quote(field.column) for field in fields)
+    opts = model._meta
     return ModelRow(
         model=model,
         alias=connection.alias,
-        quoted=tuple(quote(field.column) for field in fields),
+        quoted=quoted,
         attnames=attnames,
-        pk_index=attnames.index(model._meta.pk.attname),
+        pk_index=attnames.index(opts.pk.attname),
         converters=tuple(converters),
+        by_pk=f"SELECT {', '.join(quoted)} FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s",  # noqa: S608
     )
+
+
+def get_by_pk(model: type[Model], pk, *, lock: bool = False) -> Model:
+    """The row with this primary key as `model.objects.get(pk=pk)` gives it (DoesNotExist when there is none).
+
+    `lock` reads it FOR UPDATE, as select_for_update() does: only inside a transaction, and only where the database
+    has row locks (PostgreSQL; SQLite serialises writers itself, and Django leaves the clause out there too).
+    """
+    row = model_row(model)
+    connection = connections[row.alias]
+    sql = row.by_pk
+    if lock and connection.features.has_select_for_update:
+        if not connection.in_atomic_block:
+            raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+        sql += " FOR UPDATE"
+    key = pk_value(model, pk)
+    values = None
+    if key is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            values = cursor.fetchone()
+    if values is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+    return row.build(values)
+
+
+def pk_value(model: type[Model], pk):
+    """`pk` as the primary key column takes it, or None when no row can have it: an integer outside the column's
+    range matches nothing, as the ORM's lookups say since Django 5.0 (sending it would be a database error)."""
+    field = model._meta.pk
+    value = field.get_prep_value(pk)
+    low, high = connections[DEFAULT_DB_ALIAS].ops.integer_field_range(field.get_internal_type())
+    if isinstance(value, int) and ((low is not None and value < low) or (high is not None and value > high)):
+        return None
+    return value

@@ -1,11 +1,13 @@
 """core.db.rows: an object built from a written-out statement's row is the object the ORM would give."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tongban.accounts.models import User
-from tongban.core.db.rows import model_row
+from tongban.core.db.rows import get_by_pk, model_row
 from tongban.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,30 @@ def test_an_outer_join_that_found_nothing_builds_nobody():
     values = [None] * row.width
     assert row.build_joined(values) is None
     assert row.columns("u").startswith('u."') and row.columns().startswith('"')
+
+
+def test_get_by_pk_is_the_orms_get():
+    made = User.objects.create_user(username="zhaoliu", phone="13812345679")
+    assert _fields(get_by_pk(User, made.pk)) == _fields(User.objects.get(pk=made.pk))
+    assert _fields(get_by_pk(User, str(made.pk))) == _fields(User.objects.get(pk=made.pk))  # a session's text id
+    for missing in (made.pk + 1000, 2**70, -(2**70)):  # out of the column's range matches nothing, as in the ORM
+        with pytest.raises(User.DoesNotExist):
+            get_by_pk(User, missing)
+        assert not User.objects.filter(pk=missing).exists()
+
+
+def test_a_locking_read_says_for_update_where_the_database_locks_rows():
+    made = User.objects.create_user(username="sunqi")
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert get_by_pk(User, made.pk, lock=True).pk == made.pk
+    assert queries[-1]["sql"].endswith("FOR UPDATE") is connection.features.has_select_for_update
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks (nor does the ORM ask there)")
+def test_a_locking_read_outside_a_transaction_is_refused_as_the_orm_refuses_it():
+    made = User.objects.create_user(username="zhouba")
+    with pytest.raises(TransactionManagementError):
+        get_by_pk(User, made.pk, lock=True)
+    with pytest.raises(TransactionManagementError):
+        User.objects.select_for_update().get(pk=made.pk)
