@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tongban.cases.models import Case, CaseDocument, DocumentKind, SupplementRequest
 from tongban.core import outbox
-from tongban.core.db.insert import insert
+from tongban.core.db.writes import insert
 from tongban.core.models import Organisation, RegionLevel
 from tongban.core.numbering import next_serial
 

@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -34,8 +33,8 @@ from tongban.cases.models import (
 from tongban.catalog.bpmn import outline
 from tongban.catalog.models import ProcessDefinition
 from tongban.core import audit
-from tongban.core.db.insert import insert_many
-from tongban.core.db.rows import get_by_pk
+from tongban.core.db.rows import get_by_pk, model_row
+from tongban.core.db.writes import insert_many, update
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
 
@@ -120,6 +119,27 @@ def _variables(case: Case) -> dict:
     return {**(case.form_data or {}), "applicant_kind": case.applicant_kind, "deferred_materials": deferred}
 
 
+def _open_or_made_for(case: Case, spiff_ids: list) -> list[ReviewTask]:
+    """One read for both: the case's open rows, and any row (open or not) already made for these ready tasks; in the
+    model's order. Every step completed runs it, so the statement is written out (core.db.rows)."""
+    rows = model_row(ReviewTask)
+    spiff_field = ReviewTask._meta.get_field("spiff_task_id")
+    made_for = ""
+    if spiff_ids:
+        made_for = f" OR spiff_task_id IN ({', '.join(['%s'] * len(spiff_ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns()} FROM {ReviewTask._meta.db_table}"  # noqa: S608
+            f" WHERE case_id = %s AND (status = %s{made_for}) ORDER BY created_at, id",
+            [
+                case.pk,
+                TaskStatus.OPEN,
+                *(spiff_field.get_db_prep_value(spiff_id, connection, prepared=False) for spiff_id in spiff_ids),
+            ],
+        )
+        return [rows.build(values) for values in cursor.fetchall()]
+
+
 def sync_tasks(
     case: Case, definition: ProcessDefinition, workflow, *, today: dt.date | None = None
 ) -> list[ReviewTask]:
@@ -127,15 +147,14 @@ def sync_tasks(
     task is no longer ready are cancelled. Returns the rows created."""
     today = today or steps.today()
     ready = {step.spiff_task_id: step for step in routing.ready_steps(workflow)}
-    # One read for both: the open rows, and any row (open or not) already made for a ready task.
-    rows = list(case.tasks.filter(Q(status=TaskStatus.OPEN) | Q(spiff_task_id__in=list(ready))))
+    rows = _open_or_made_for(case, list(ready))
     open_rows = [row for row in rows if row.status == TaskStatus.OPEN]
     now = timezone.now()
     for row in open_rows:
         if row.spiff_task_id not in ready:
             row.status, row.outcome, row.finished_at = TaskStatus.CANCELLED, TaskOutcome.CANCELLED, now
             row.lock_version += 1
-            row.save(update_fields=["status", "outcome", "finished_at", "lock_version"])
+            update(row, ["status", "outcome", "finished_at", "lock_version"])
     known = {row.spiff_task_id for row in rows}
     limits, escalations = _step_limits(definition), _escalation_days(definition)
     created = []
@@ -225,7 +244,7 @@ def _finish(row: ReviewTask, *, actor, outcome: str, opinion: str) -> None:
         row.assignee = actor  # the handler (compared by id: reading row.assignee would load the user again)
     row.finished_at = timezone.now()
     row.lock_version += 1
-    row.save(update_fields=["status", "outcome", "opinion", "handler", "assignee", "finished_at", "lock_version"])
+    update(row, ["status", "outcome", "opinion", "handler", "assignee", "finished_at", "lock_version"])
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -268,7 +287,7 @@ def _require_handler(user: User, task: ReviewTask) -> None:
 
 def _bump(task: ReviewTask, fields: list[str]) -> None:
     task.lock_version += 1
-    task.save(update_fields=["lock_version", *fields])
+    update(task, ["lock_version", *fields])
 
 
 def _task_audit(actor, action: str, task: ReviewTask, before: dict, **after) -> None:
@@ -467,7 +486,7 @@ def task_complete(
             return task
         sync_tasks(case, definition, workflow)
         state.state = routing.workflow_dump(workflow)
-        state.save(update_fields=["state", "updated_at"])
+        update(state, ["state", "updated_at"])
         steps.touch(case, [])
     return task
 

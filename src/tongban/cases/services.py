@@ -51,7 +51,7 @@ from tongban.catalog.access import require_published_version
 from tongban.catalog.forms_schema import coerce_submission, validate_submission
 from tongban.catalog.models import ImplementationItem, ItemVersion, Material, MaterialNecessity, VersionStatus
 from tongban.core import audit
-from tongban.core.db.insert import insert, insert_many
+from tongban.core.db.writes import insert, insert_many
 from tongban.core.errors import DomainError
 from tongban.core.kept import KeptPerProcess
 from tongban.core.numbering import case_number

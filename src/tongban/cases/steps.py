@@ -14,8 +14,8 @@ from tongban.accounts.models import User, UserKind
 from tongban.cases.errors import CaseError
 from tongban.cases.models import BundleApplication, Case, CaseEvent
 from tongban.core import audit
-from tongban.core.db.insert import insert
 from tongban.core.db.rows import get_by_pk
+from tongban.core.db.writes import insert, update
 from tongban.core.errors import DomainError
 from tongban.notifications.services import notify
 
@@ -51,7 +51,7 @@ def require_version(case: Case, expected_version: int | None) -> None:
 def transition(case: Case, status: int, fields: list[str]) -> None:
     case.status = status
     case.lock_version += 1
-    case.save(update_fields=["status", "lock_version", "updated_at", *fields])
+    update(case, ["status", "lock_version", "updated_at", *fields])
     if case.bundle_application_id:  # a bundle's child: the parent follows (cases/bundles.py)
         from tongban.cases.bundles import bundle_child_moved
 
@@ -61,7 +61,7 @@ def transition(case: Case, status: int, fields: list[str]) -> None:
 def touch(case: Case, fields: list[str]) -> None:
     """Save a change that is not a status change but must still make older pages stale."""
     case.lock_version += 1
-    case.save(update_fields=["lock_version", "updated_at", *fields])
+    update(case, ["lock_version", "updated_at", *fields])
 
 
 def event(case: Case, code: int, name: str, *, actor=None, organisation=None, opinion="", public=True) -> CaseEvent:

@@ -30,7 +30,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from tongban.core.crypto import sm3_hex
-from tongban.core.db.insert import insert_many
+from tongban.core.db.writes import insert_many
 from tongban.core.middleware import current_acting_for, current_request_context
 from tongban.core.models import AuditEntry
 

@@ -35,7 +35,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from tongban.core.db.insert import insert
+from tongban.core.db.writes import insert
 from tongban.core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)

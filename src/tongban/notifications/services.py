@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tongban.accounts.sms import enqueue_sms
 from tongban.core import audit
-from tongban.core.db.insert import insert_many
+from tongban.core.db.writes import insert_many
 from tongban.notifications.models import Message
 from tongban.notifications.selectors import forget_unread_counts
 

@@ -1,15 +1,18 @@
-"""core.db.insert: rows written with a statement kept per model are the rows the ORM's create() would write."""
+"""core.db.writes: rows written with statements kept per model are the rows the ORM's create() and
+save(update_fields=…) would write."""
+
+import datetime as dt
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tongban.accounts.models import SmsMessage, User
-from tongban.core.db.insert import insert, insert_many
+from tongban.accounts.models import PopulationRecord, SmsMessage, User
+from tongban.core.db.writes import insert, insert_many, update
 from tongban.core.models import OutboxMessage
 from tongban.core.pii import blind_index
 from tongban.notifications.models import Message
@@ -109,3 +112,64 @@ def test_refusals_change_nothing():
     with pytest.raises(ValueError, match="unsaved related object"):
         insert(Message(recipient=User(username="nobody"), topic="t", title="t", body="b"))
     assert SmsMessage.objects.count() == before + 1
+
+
+def _resident(**fields) -> PopulationRecord:
+    return PopulationRecord.objects.create(**{"name": "张三", "id_number": "330122199001011234", **fields})
+
+
+def test_update_writes_only_the_named_fields_and_auto_now():
+    record = _resident()
+    PopulationRecord.objects.filter(pk=record.pk).update(updated_at=timezone.now() - dt.timedelta(days=1))
+    record.name, record.alive = "改了名但不写", False
+    with CaptureQueriesContext(connection) as queries:
+        update(record, ["alive", "updated_at"])
+    assert len(queries) == 1 and queries[0]["sql"].startswith("UPDATE")
+    fresh = PopulationRecord.objects.get(pk=record.pk)
+    assert (fresh.name, fresh.alive) == ("张三", False)
+    assert timezone.now() - fresh.updated_at < dt.timedelta(minutes=1)  # auto_now, as save(update_fields) does
+
+
+def test_update_of_a_personal_field_keeps_its_blind_index_as_save_does():
+    record = _resident()
+    record.id_number = "110101199003076713"
+    update(record, ["id_number"])
+    (index,) = _raw(PopulationRecord, record.pk, "id_number_index")
+    assert index == blind_index("id_number", "110101199003076713")
+    assert PopulationRecord.objects.get(pk=record.pk).id_number == "110101199003076713"
+
+
+def test_update_sends_the_save_signals_with_its_fields():
+    record = _resident()
+    seen = []
+
+    def pre(sender, instance, update_fields, **kwargs):
+        seen.append(("pre", update_fields))
+
+    def post(sender, instance, created, update_fields, **kwargs):
+        seen.append(("post", created, update_fields))
+
+    pre_save.connect(pre, sender=PopulationRecord, weak=False)
+    post_save.connect(post, sender=PopulationRecord, weak=False)
+    try:
+        update(record, ["alive"])
+    finally:
+        pre_save.disconnect(pre, sender=PopulationRecord)
+        post_save.disconnect(post, sender=PopulationRecord)
+    assert seen == [("pre", frozenset({"alive"})), ("post", False, frozenset({"alive"}))]
+
+
+def test_update_of_a_vanished_row_fails_as_save_fails_and_refuses_what_save_refuses():
+    record = _resident()
+    PopulationRecord.objects.filter(pk=record.pk).delete()
+    with transaction.atomic():
+        with pytest.raises(DatabaseError, match="did not affect any rows"):
+            update(record, ["alive"])
+        assert connection.needs_rollback
+    kept = _resident(id_number="110101199003076713")
+    for fields in (["nonexistent"], ["id"], ["alive", "nonexistent"]):
+        with pytest.raises(ValueError, match="own concrete fields"):
+            update(kept, fields)
+    with CaptureQueriesContext(connection) as queries:
+        update(kept, [])
+    assert len(queries) == 0

@@ -1,15 +1,16 @@
-"""New rows written with an INSERT built once per model, for the writes every submission and review step makes.
+"""Rows written with statements built once per model, for the writes every submission and review step makes.
 
-`Model.objects.create()` and `bulk_create()` build their INSERT afresh on every call: an InsertQuery, its compiler,
-the quoted column list and one placeholder per value, about a millisecond of Python on the hot paths' machines for
-each of the eight rows a submission writes (docs/performance.md, ninth session). `insert` and `insert_many` write the
-same row the same way, with the statement's text kept per model:
+`Model.objects.create()`, `bulk_create()` and `save(update_fields=…)` build their statement afresh on every call: a
+query object, its compiler, the quoted columns and one placeholder per value, about a millisecond of Python on the hot
+paths' machines for each of the eight rows a submission writes (docs/performance.md, ninth session). `insert`,
+`insert_many` and `update` write the same rows the same way, with the statement's text kept per model (and fields):
 
 - every value goes through its field's `pre_save(obj, add=True)` and `get_db_prep_save()`, as the ORM's insert does
   (auto_now_add, the blind indexes and encryption of core/pii.py, JSON adaptation);
 - the new primary key comes back by `RETURNING`, as Django does on PostgreSQL and SQLite 3.35+;
 - `insert` sends pre_save and post_save (created=True) as `save()` does; `insert_many`, like `bulk_create()`, sends
-  neither;
+  neither; `update` sends both with its update_fields, as `save(update_fields=…)` does, and fails as it does when the
+  row is gone;
 - a database error inside a transaction marks it for rollback, as the ORM's writes do.
 
 Only plain models qualify: an auto-incremented primary key that the row leaves unset, no parent model, no
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
@@ -134,3 +135,54 @@ def insert_many(objs: Sequence[Model]) -> Sequence[Model]:
             for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 _saved(statement, obj, pk)
     return objs
+
+
+@dataclass(frozen=True)
+class _Update:
+    """One model's UPDATE of some fields by primary key: the fields in order and the statement."""
+
+    fields: tuple[Field, ...]
+    sql: str
+
+
+_updates: dict[tuple[type[Model], tuple[str, ...], str], _Update] = {}
+
+
+def _update_statement(model: type[Model], names: tuple[str, ...], connection) -> _Update:
+    key = (model, names, connection.vendor)
+    statement = _updates.get(key)
+    if statement is None:
+        opts = model._meta
+        by_name = {field.name: field for field in opts.local_concrete_fields} | {
+            field.attname: field for field in opts.local_concrete_fields
+        }
+        fields = tuple(dict.fromkeys(by_name.get(name) for name in names))
+        if None in fields or opts.pk in fields or any(field.generated for field in fields) or opts.parents:
+            raise ValueError(f"{opts.label}: update() writes the row's own concrete fields, not {list(names)}")
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608
+        statement = _updates[key] = _Update(fields=fields, sql=sql)
+    return statement
+
+
+def update(obj: Model, fields: Sequence[str]) -> None:
+    """Write these fields of `obj`'s existing row, as `obj.save(update_fields=fields)` does (auto_now included)."""
+    if not fields:
+        return  # as save(update_fields=[]) does
+    model = type(obj)
+    connection = connections[DEFAULT_DB_ALIAS]
+    statement = _update_statement(model, tuple(fields), connection)
+    names = frozenset(fields)
+    pre_save.send(sender=model, instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=names)
+    values = []
+    for field in statement.fields:
+        value = field.pre_save(obj, False)
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"{field.name}: update() takes values, not expressions; use save()")
+        values.append(field.get_db_prep_save(value, connection=connection))
+    with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+        cursor.execute(statement.sql, [*values, obj.pk])
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    post_save.send(sender=model, instance=obj, created=False, update_fields=names, raw=False, using=DEFAULT_DB_ALIAS)
