@@ -2,11 +2,13 @@
 
 A service calls `enqueue(topic, payload)` inside its transaction. The row commits or rolls back with the change, so
 a side effect is never lost (broker down, process killed) and never sent for a change that did not happen. After
-commit the transaction's messages are handed to Celery together, in one publish (`tasks.deliver_outbox_message`
-with their ids, delivered in the order they were recorded): a publish costs about a millisecond of CPU and a broker
-round trip, and a submission records two messages (issue 5). With no broker configured Celery runs eagerly, so the
-same delivery happens in-process. Whatever is not done yet (failed, broker unreachable, worker
-killed) is picked up by the periodic `outbox.drain` job, with exponential backoff between attempts, until done.
+commit the transaction's messages are handed to Celery together (`tasks.deliver_outbox_message` with their ids,
+delivered in the order they were recorded): a publish costs about a millisecond of CPU and a broker round trip, and a
+submission records two messages (issue 5). With a broker, a process's publisher thread (`Publisher`) publishes them
+with whatever else committed while its last publish was under way, so a busy worker publishes once per several
+transactions. With no broker configured Celery runs eagerly, and the same delivery happens in-process, at commit.
+Whatever is not done yet (failed, broker unreachable, worker killed) is picked up by the periodic `outbox.drain` job,
+with exponential backoff between attempts, until done.
 
 Handlers are registered per topic in `<app>/outbox_handlers.py` (imported on first use):
 
@@ -21,8 +23,10 @@ system they call.
 
 from __future__ import annotations
 
+import atexit
 import enum
 import logging
+import os
 import random
 import threading
 import time
@@ -30,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -153,25 +158,92 @@ def _transaction_batch() -> _Batch:
 
 
 def dispatch(*message_ids: int) -> None:
-    """Hand committed messages to Celery in one publish (eager in-process when no broker is configured).
+    """Hand committed messages to Celery: with a broker, to this process's publisher thread, which publishes them with
+    whatever else committed meanwhile; without one (eager Celery), at once in this thread.
 
     A broker failure is only logged: the messages are safely in the table and the periodic drain delivers them.
     """
+    if not message_ids:
+        return
+    if settings.TONGBAN_BROKER_CONFIGURED:
+        _publisher.add(message_ids)
+    else:
+        publish(list(message_ids))
+
+
+def publish(message_ids: list[int]) -> None:
+    """One publish of these messages, in order (one id goes as itself, as the task has always taken it)."""
     global _broker_paused_until
     from tongban.core.tasks import deliver_outbox_message
 
-    if not message_ids or time.monotonic() < _broker_paused_until:
+    if time.monotonic() < _broker_paused_until:
         return  # the broker failed a moment ago; the drain delivers these messages once it is back
     try:
-        deliver_outbox_message.delay(message_ids[0] if len(message_ids) == 1 else list(message_ids))
+        deliver_outbox_message.delay(message_ids[0] if len(message_ids) == 1 else message_ids)
     except Exception:  # the broker being down must not fail the request whose change already committed
         _broker_paused_until = time.monotonic() + BROKER_PAUSE.total_seconds()
         logger.warning(
             "outbox messages %s not dispatched; dispatch paused for %s s, the periodic drain will deliver them",
-            list(message_ids),
+            message_ids,
             int(BROKER_PAUSE.total_seconds()),
             exc_info=True,
         )
+
+
+class Publisher:
+    """A process's publishing thread. Commits add their message ids and go on; the thread publishes everything added
+    since its last publish as one task, in the order added.
+
+    A publish costs about as much Python as the rest of a submission's commit (Celery builds the task message, kombu a
+    Redis client for it) and a broker round trip. Under load, what commits while one publish is under way goes in the
+    next one, so a busy worker publishes once per several transactions; an idle one publishes each at once, with no
+    wait added. Ids not yet published when the process ends (killed, or its thread cut off at exit) are in the table:
+    the periodic drain delivers them, as after a broker failure.
+    """
+
+    def __init__(self, publish_ids=None):
+        self._publish = publish_ids or publish
+        self._start()
+        os.register_at_fork(after_in_child=self._start)  # a forked worker starts empty, with its own lock and thread
+
+    def _start(self) -> None:
+        self._lock = threading.Lock()
+        self._added = threading.Condition(self._lock)
+        self._pending: list[int] = []
+        self._thread: threading.Thread | None = None
+
+    def add(self, message_ids) -> None:
+        with self._lock:
+            self._pending.extend(message_ids)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="tongban-outbox-publisher", daemon=True)
+                self._thread.start()
+            self._added.notify()
+
+    def take(self, timeout: float | None = None) -> list[int]:
+        """Everything added and not yet taken, waiting up to `timeout` seconds (None: until something is)."""
+        with self._lock:
+            self._added.wait_for(lambda: self._pending, timeout)
+            taken, self._pending = self._pending, []
+        return taken
+
+    def flush(self) -> None:
+        """Publish what is pending now, in the calling thread (at exit, so a clean stop loses no wait)."""
+        taken = self.take(timeout=0)
+        if taken:
+            self._publish(taken)
+
+    def _run(self) -> None:
+        while True:
+            taken = self.take()
+            try:
+                self._publish(taken)
+            except Exception:  # never let the thread die: the drain delivers what this publish missed
+                logger.exception("outbox publish of %s failed; the periodic drain will deliver them", taken)
+
+
+_publisher = Publisher()
+atexit.register(_publisher.flush)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 from datetime import timedelta
@@ -359,3 +360,110 @@ def test_a_batch_rolled_back_with_its_savepoint_does_not_take_later_messages_wit
         outer = outbox.enqueue("test.ok", {"n": 3})
     assert publishes == [inner.pk, outer.pk]
     assert calls == [("test.ok", inner.pk, {"n": 2}), ("test.ok", outer.pk, {"n": 3})]
+
+
+class _Recorder:
+    """A publish that records each batch and the thread it ran in; `hold` keeps the first publish waiting."""
+
+    def __init__(self, hold: bool = False):
+        self.batches: list[tuple[list[int], str]] = []
+        self.release = threading.Event()
+        self.busy = threading.Event()
+        self.hold = hold
+
+    def __call__(self, ids: list[int]) -> None:
+        self.busy.set()
+        if self.hold and not self.batches:
+            assert self.release.wait(10)
+        self.batches.append((list(ids), threading.current_thread().name))
+
+    def wait_for(self, count: int) -> list[tuple[list[int], str]]:
+        deadline = time.monotonic() + 10
+        while len(self.batches) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.batches
+
+
+def test_a_busy_publisher_sends_what_was_added_meanwhile_in_one_publish_in_order():
+    recorder = _Recorder(hold=True)
+    publisher = outbox.Publisher(recorder)
+    publisher.add([1])
+    assert recorder.busy.wait(10)  # the thread took [1] and is publishing it
+    publisher.add([2, 3])
+    publisher.add([4])
+    recorder.release.set()
+    assert recorder.wait_for(2) == [([1], "tongban-outbox-publisher"), ([2, 3, 4], "tongban-outbox-publisher")]
+    publisher.flush()  # nothing left: no publish
+    assert len(recorder.batches) == 2
+
+
+def test_flush_publishes_what_is_pending_in_the_calling_thread():
+    recorder = _Recorder()
+    publisher = outbox.Publisher(recorder)
+    publisher._thread = threading.current_thread()  # as if its thread were busy elsewhere: nothing takes the ids
+    publisher.add([7, 8])
+    publisher.flush()
+    assert recorder.batches == [([7, 8], threading.current_thread().name)]
+
+
+def test_a_failing_publish_does_not_stop_the_thread():
+    seen = []
+
+    def flaky(ids):
+        seen.append(ids)
+        if len(seen) == 1:
+            raise ConnectionError("broker gone")
+
+    publisher = outbox.Publisher(flaky)
+    publisher.add([1])
+    deadline = time.monotonic() + 10
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.005)
+    publisher.add([2])
+    while len(seen) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert seen == [[1], [2]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_broker_commits_go_to_the_publisher_thread_and_rollbacks_nowhere(settings, monkeypatch):
+    settings.TONGBAN_BROKER_CONFIGURED = True
+    recorder = _Recorder()
+    monkeypatch.setattr(outbox, "_publisher", outbox.Publisher(recorder))
+    with transaction.atomic():
+        first = outbox.enqueue("test.ok", {"n": 1})
+        second = outbox.enqueue("test.ok", {"n": 2})
+    with pytest.raises(Boom), transaction.atomic():
+        outbox.enqueue("test.ok", {"n": 3})
+        raise Boom
+    assert recorder.wait_for(1) == [([first.pk, second.pk], "tongban-outbox-publisher")]
+    time.sleep(0.05)
+    assert len(recorder.batches) == 1
+
+
+def test_a_forked_process_starts_with_its_own_empty_publisher():
+    recorder = _Recorder(hold=True)
+    publisher = outbox.Publisher(recorder)
+    publisher.add([1])
+    assert recorder.busy.wait(10)
+    publisher.add([2])  # pending in the parent when it forks
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its copy must hold nothing of the parent's and publish with a thread of its own
+        try:
+            os.close(read_end)
+            child_recorder = _Recorder()
+            publisher._publish = child_recorder
+            pending_at_fork = publisher.take(timeout=0)
+            publisher.add([9])
+            batches = child_recorder.wait_for(1)
+            os.write(write_end, repr((pending_at_fork, batches)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    recorder.release.set()
+    assert answer == repr(([], [([9], "tongban-outbox-publisher")]))
+    assert recorder.wait_for(2) == [([1], "tongban-outbox-publisher"), ([2], "tongban-outbox-publisher")]
