@@ -18,7 +18,7 @@ from tongban.accounts.models import StaffRole, User, UserKind
 from tongban.cases.errors import CaseError
 from tongban.cases.models import Case, CaseStatus
 from tongban.cases.services import Applicant
-from tongban.core.db.rows import model_row, pk_value
+from tongban.core.db.rows import model_row, pk_value, read_joined
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation, Region
 
@@ -197,21 +197,22 @@ def _task_with_organisation(task_id: int):
         return None
     tasks, organisations, regions = model_row(ReviewTask), model_row(Organisation), model_row(Region)
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {tasks.columns('t')}, {organisations.columns('o')}, {regions.columns('r')}"  # noqa: S608
-            f" FROM {quote(ReviewTask._meta.db_table)} t"
-            f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = t.organisation_id"
-            f" JOIN {quote(Region._meta.db_table)} r ON r.id = o.region_id"
-            " WHERE t.id = %s",
-            [key],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = read_joined(
+        f"SELECT {tasks.columns('t')}, {organisations.columns('o')}, {regions.columns('r')}"  # noqa: S608
+        f" FROM {quote(ReviewTask._meta.db_table)} t"
+        f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = t.organisation_id"
+        f" JOIN {quote(Region._meta.db_table)} r ON r.id = o.region_id"
+        " WHERE t.id = %s",
+        [key],
+        tasks,
+        organisations,
+        regions,
+    )
+    if found is None:
         return None
-    task = tasks.build(row[: tasks.width])
-    task.organisation = organisations.build(row[tasks.width : tasks.width + organisations.width])
-    task.organisation.region = regions.build(row[tasks.width + organisations.width :])
+    task, organisation, region = found
+    organisation.region = region
+    task.organisation = organisation
     return task
 
 

@@ -17,7 +17,7 @@ from tongban.accounts.access import organisations_where, staff_has_role
 from tongban.accounts.models import StaffRole
 from tongban.catalog.errors import CatalogError
 from tongban.catalog.models import ImplementationItem, ItemVersion, VersionStatus
-from tongban.core.db.rows import model_row
+from tongban.core.db.rows import model_row, read_joined
 from tongban.core.errors import DomainError
 from tongban.core.kept import KeptPerProcess
 from tongban.core.models import AuditEntry, Organisation
@@ -138,19 +138,19 @@ def access_item_to_apply(code: str) -> ImplementationItem:
 def _published_item_with_organisation(code: str) -> ImplementationItem | None:
     items, organisations = model_row(ImplementationItem), model_row(Organisation)
     quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {items.columns('i')}, {organisations.columns('o')}"  # noqa: S608 (the models' own names)
-            f" FROM {quote(ImplementationItem._meta.db_table)} i"
-            f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = i.organisation_id"
-            " WHERE i.code = %s AND i.published_version_id IS NOT NULL",
-            [code],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    found = read_joined(
+        f"SELECT {items.columns('i')}, {organisations.columns('o')}"  # noqa: S608 (the models' own names)
+        f" FROM {quote(ImplementationItem._meta.db_table)} i"
+        f" JOIN {quote(Organisation._meta.db_table)} o ON o.id = i.organisation_id"
+        " WHERE i.code = %s AND i.published_version_id IS NOT NULL",
+        [code],
+        items,
+        organisations,
+    )
+    if found is None:
         return None
-    item = items.build(row[: items.width])
-    item.organisation = organisations.build(row[items.width :])
+    item, organisation = found
+    item.organisation = organisation
     return item
 
 

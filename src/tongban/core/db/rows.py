@@ -53,6 +53,21 @@ class ModelRow:
         return None if values[self.pk_index] is None else self.build(values)
 
 
+def read_joined(sql: str, params: Sequence, *rows: ModelRow) -> list[Model] | None:
+    """Run a statement whose one row holds each model's columns in turn (`rows[0].columns(…)`, `rows[1].columns(…)`,
+    …) and build the objects, in that order; None when it finds no row."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        values = cursor.fetchone()
+    if values is None:
+        return None
+    built, start = [], 0
+    for row in rows:
+        built.append(row.build(values[start : start + row.width]))
+        start += row.width
+    return built
+
+
 # Built once per connection and model: a connection belongs to one thread, and its converters are bound to it.
 _rows: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

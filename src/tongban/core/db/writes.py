@@ -77,12 +77,13 @@ def _build(model: type[Model], connection) -> _Statement:
     )
 
 
-def _values(statement: _Statement, obj: Model, connection) -> list:
+def _values(fields: tuple[Field, ...], obj: Model, connection, *, add: bool) -> list:
+    """The fields' values as the ORM's insert (`add`) or update sends them: pre_save, then get_db_prep_save."""
     values = []
-    for field in statement.fields:
-        value = field.pre_save(obj, True)
+    for field in fields:
+        value = field.pre_save(obj, add)
         if hasattr(value, "resolve_expression"):
-            raise TypeError(f"{field.name}: insert() takes values, not expressions; use save()")
+            raise TypeError(f"{field.name}: takes values, not expressions; use save()")
         values.append(field.get_db_prep_save(value, connection=connection))
     return values
 
@@ -106,7 +107,8 @@ def insert(obj: Model) -> Model:
     statement = _statement(model, connection)
     _checked(statement, obj, "save")
     pre_save.send(sender=model, instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=None)
-    values = _values(statement, obj, connection)  # before the statement: a refused value leaves the transaction usable
+    # Before the statement: a refused value leaves the transaction usable.
+    values = _values(statement.fields, obj, connection, add=True)
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(statement.sql(1), values)
         (pk,) = cursor.fetchone()
@@ -126,7 +128,7 @@ def insert_many(objs: Sequence[Model]) -> Sequence[Model]:
     statement = _statement(model, connection)
     for obj in objs:
         _checked(statement, obj, "bulk_create")
-    values = [_values(statement, obj, connection) for obj in objs]
+    values = [_values(statement.fields, obj, connection, add=True) for obj in objs]
     batch = max(connection.ops.bulk_batch_size(list(statement.fields), objs), 1)
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         for start in range(0, len(objs), batch):
@@ -175,12 +177,7 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     statement = _update_statement(model, tuple(fields), connection)
     names = frozenset(fields)
     pre_save.send(sender=model, instance=obj, raw=False, using=DEFAULT_DB_ALIAS, update_fields=names)
-    values = []
-    for field in statement.fields:
-        value = field.pre_save(obj, False)
-        if hasattr(value, "resolve_expression"):
-            raise TypeError(f"{field.name}: update() takes values, not expressions; use save()")
-        values.append(field.get_db_prep_save(value, connection=connection))
+    values = _values(statement.fields, obj, connection, add=False)
     with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
         cursor.execute(statement.sql, [*values, obj.pk])
         if cursor.rowcount == 0:
