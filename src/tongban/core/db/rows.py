@@ -132,7 +132,10 @@ def pk_value(model: type[Model], pk):
     range matches nothing, as the ORM's lookups say since Django 5.0 (sending it would be a database error)."""
     field = model._meta.pk
     value = field.get_prep_value(pk)
-    low, high = connections[DEFAULT_DB_ALIAS].ops.integer_field_range(field.get_internal_type())
+    try:
+        low, high = connections[DEFAULT_DB_ALIAS].ops.integer_field_range(field.get_internal_type())
+    except KeyError:  # not an integer key (a session's, say): any value may match
+        return value
     if isinstance(value, int) and ((low is not None and value < low) or (high is not None and value > high)):
         return None
     return value

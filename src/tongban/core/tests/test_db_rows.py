@@ -1,6 +1,7 @@
 """core.db.rows: an object built from a written-out statement's row is the object the ORM would give."""
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
@@ -77,3 +78,10 @@ def test_a_locking_read_outside_a_transaction_is_refused_as_the_orm_refuses_it()
         get_by_pk(User, made.pk, lock=True)
     with pytest.raises(TransactionManagementError):
         User.objects.select_for_update().get(pk=made.pk)
+
+
+def test_get_by_pk_takes_a_text_key_too():
+    Session.objects.create(session_key="k" * 32, session_data="e30=", expire_date=timezone.now())
+    assert get_by_pk(Session, "k" * 32).session_data == "e30="
+    with pytest.raises(Session.DoesNotExist):
+        get_by_pk(Session, "x" * 32)
