@@ -4,7 +4,8 @@ A hot read (the session's user, the item applied for) names a model's columns it
 on every request. `model_row(model)` says how: the concrete columns in the ORM's order, their attribute names, and the
 converters the ORM's compiler applies to each column (the backend's, then the field's: decryption of personal data,
 SQLite's datetimes, booleans and UUIDs). `build(values)` passes the values through them and calls `Model.from_db`, so
-the object is the one a queryset would give.
+the object is the one a queryset would give. `get_by_pk` is `.get(pk=…)` (with `lock`, `select_for_update().get()`),
+and `read_joined` builds the objects of a statement that joins several models' rows into one.
 """
 
 from __future__ import annotations
