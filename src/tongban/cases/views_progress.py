@@ -20,6 +20,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -33,7 +34,7 @@ from tongban.cases.list_queries import CaseRow, SqlPaginator
 from tongban.cases.models import WITHDRAWABLE_STATUSES, Case, CaseStatus, DocumentKind
 from tongban.cases.uploads import upload_store
 from tongban.core.errors import DomainError
-from tongban.core.html import html_join
+from tongban.core.html import html_format, html_join
 from tongban.core.middleware import client_ip
 from tongban.core.views import see_other as _redirect
 
@@ -72,8 +73,9 @@ def my_cases(request):
     tab = tab if tab in selectors.TAB_STATUSES else "all"
     cases = selectors.my_cases(request.user, request.acting_identity, tab)
     page = SqlPaginator(cases, PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "rows": _mine_rows(list(page.object_list)), "tab": tab, "tabs": TABS}
-    return render(request, "cases/progress/mine.html", context | {"resume_label": _("继续填写")})
+    rows = _mine_rows(list(page.object_list))
+    context = {"page": page, "rows": rows, "rows_html": _mine_rows_html(rows), "tab": tab, "tabs": TABS}
+    return render(request, "cases/progress/mine.html", context)
 
 
 @dataclass(frozen=True)
@@ -92,18 +94,34 @@ class MineRow:
     resume_url: str
     documents: list[tuple[str, str]]  # (kind name, download address)
 
-    @property
-    def facts_html(self) -> str:
-        """The <dl>'s entries, escaped: one format call per row instead of a template loop over its facts."""
-        return html_join("<div><dt>{}</dt><dd>{}</dd></div>", self.facts)
-
-    @property
-    def documents_html(self) -> str:
-        """The download links, escaped, the same way (the case number read out to screen readers only)."""
-        return html_join(
-            '<li><a href="{}">{}<span class="visually-hidden"> {}</span>（PDF）</a></li>',
-            ((url, kind, self.number) for kind, url in self.documents),
+    def html(self, resume_label: str) -> SafeString:
+        """The row's <li>, escaped: its title (a link but for drafts), status, facts, resume button and downloads."""
+        title = html_format('<a href="{0}">{1}</a>', self.url, self.title) if self.url else self.title
+        resume = html_format(MINE_RESUME_HTML, self.resume_url, resume_label, self.title) if self.resume_url else ""
+        documents = html_join(MINE_DOCUMENT_HTML, ((url, kind, self.number) for kind, url in self.documents))
+        return html_format(
+            MINE_ROW_HTML,
+            title=title,
+            status=self.status,
+            facts=html_join("<div><dt>{}</dt><dd>{}</dd></div>", self.facts),
+            resume=resume,
+            documents=html_format('<ul class="downloads">{0}</ul>', documents) if documents else "",
         )
+
+
+# A row of 我的办件 (mine.html's list), built in Python because the page is hot (issue 5): in the template each value
+# cost ~25 Python calls. The case number is read out after each download's name, to screen readers only.
+MINE_ROW_HTML = (
+    '<li>\n<h2 class="item-title">{title}<span class="tag">{status}</span></h2>\n<dl>{facts}</dl>\n{resume}{documents}'
+    "</li>\n"
+)
+MINE_RESUME_HTML = '<p><a class="button" href="{0}">{1}<span class="visually-hidden">{2}</span></a></p>\n'
+MINE_DOCUMENT_HTML = '<li><a href="{}">{}<span class="visually-hidden"> {}</span>（PDF）</a></li>'
+
+
+def _mine_rows_html(rows: list[MineRow]) -> SafeString:
+    resume_label = _("继续填写")
+    return SafeString("".join(row.html(resume_label) for row in rows))
 
 
 # Placeholder arguments for url_template.

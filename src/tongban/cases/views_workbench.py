@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -40,6 +41,7 @@ from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import CaseType, MaterialNecessity
 from tongban.core.calendar import working_days_between
 from tongban.core.errors import DomainError
+from tongban.core.html import html_format
 from tongban.core.pii import mask_id_number, mask_phone
 from tongban.core.views import see_other as _redirect
 
@@ -87,10 +89,9 @@ def worklist(request):
         "list_name": name,
         "title": WORKLIST_TITLES[name],
         "hint": WORKLIST_HINTS[name],
-        "tabs": list(WORKLIST_TITLES.items()),
+        "tabs": tuple(WORKLIST_TITLES.items()),  # a tuple: the nav is kept by it ({% keep %})
         "page": page,
-        "rows": _worklist_rows(list(page.object_list), today),
-        "labels": {"window": _("窗口"), "supervised": _("督办")},
+        "rows_html": _worklist_rows_html(_worklist_rows(list(page.object_list), today)),
         "at_counter": counter.counter_halls(request.user).exists(),
     }
     return render(request, TEMPLATES + "worklist.html", context)
@@ -130,6 +131,36 @@ def _worklist_rows(cases: list[CaseRow], today: dt.date) -> list[WorklistRow]:
         )
         for case in cases
     ]
+
+
+# A worklist row, the columns of worklist.html in order. Built in Python because the list is hot (issue 5): in the
+# template each value cost ~25 Python calls.
+WORKLIST_ROW_HTML = (
+    '<tr><td><a href="{url}">{number}</a></td><td>{title}<br><span class="muted">{organisation}</span>{window}</td>'
+    "<td>{applicant}</td><td>{received}</td><td>{due}{supervised}</td></tr>\n"
+)
+
+
+def _worklist_rows_html(rows: list[WorklistRow]) -> SafeString:
+    window = html_format(' <span class="tag">{0}</span>', _("窗口"))
+    supervised = html_format(' <span class="tag">{0}</span>', _("督办"))
+    return SafeString(
+        "".join(
+            html_format(
+                WORKLIST_ROW_HTML,
+                url=row.url,
+                number=row.number,
+                title=row.title,
+                organisation=row.organisation,
+                window=window if row.at_window else "",
+                applicant=row.applicant,
+                received=row.received,
+                due=html_format("<strong>{0} {1}</strong>", row.due, row.due_note) if row.due_note else row.due,
+                supervised=supervised if row.supervised else "",
+            )
+            for row in rows
+        )
+    )
 
 
 def _due_note(due: dt.date | None, today: dt.date, overdue: str, due_today: str) -> str:

@@ -4,22 +4,30 @@
 argument twice (once for itself, once for `escape`): about 15 Python calls a value. 我的办件 escapes ~140 values a
 page that way, ~7 000 calls, a third of the page (docs/performance.md, tenth session). These give the same text:
 what has `__html__` (SafeString, format_html's output) is taken as it is; anything else, lazy text included, is
-`str()`-ed and escaped by `html.escape`, which is what `django.utils.html.escape` calls.
+`str()`-ed and escaped as `html.escape` escapes (what `django.utils.html.escape` calls), by one `str.translate`
+rather than its five `replace`s.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 from django.utils.safestring import SafeString
+
+# html.escape(text, quote=True), character for character.
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
 
 def escaped(value) -> str:
     """`conditional_escape(value)` as text."""
     if hasattr(value, "__html__"):
         return value.__html__()
-    return html.escape(str(value))
+    return str(value).translate(_ESCAPES)
+
+
+def html_format(template: str, *args, **kwargs) -> SafeString:
+    """`format_html(template, *args, **kwargs)`: every value escaped unless it is safe already."""
+    return SafeString(template.format(*map(escaped, args), **{name: escaped(value) for name, value in kwargs.items()}))
 
 
 def html_join(template: str, rows: Iterable[Iterable]) -> SafeString:

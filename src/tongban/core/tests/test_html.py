@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from tongban.core.html import escaped, html_join
+from tongban.core.html import escaped, html_format, html_join
 
 ROWS = [
     ("<script>alert('x')</script>", 'a "quoted" & ampersand'),
@@ -27,7 +29,23 @@ def test_html_join_is_format_html_join():
     assert "<b>已是安全的</b>" in ours and "Case number" in ours
 
 
+def test_escaped_is_html_escape_for_every_character_it_changes():
+    text = "".join(chr(code) for code in range(32, 127)) + "办件&amp;"
+
+    assert escaped(text) == html.escape(text, quote=True)
+
+
 def test_escaped_keeps_safe_text_and_escapes_the_rest():
     assert escaped(mark_safe("<br>")) == "<br>"
     assert escaped("<br>") == "&lt;br&gt;"
     assert escaped(gettext_lazy("办件编号")) == "办件编号"
+
+
+def test_html_format_is_format_html():
+    template = '<a href="{0}">{name}</a>{1}'
+    args, kwargs = ('/x?a=1&b="2"', mark_safe("<br>")), {"name": gettext_lazy("办件编号")}
+
+    ours, djangos = html_format(template, *args, **kwargs), format_html(template, *args, **kwargs)
+
+    assert ours == djangos == '<a href="/x?a=1&amp;b=&quot;2&quot;">办件编号</a><br>'
+    assert isinstance(ours, SafeString)
