@@ -8,6 +8,7 @@ with a form catch it and show the message beside the form instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from dataclasses import dataclass
@@ -151,14 +152,17 @@ def _day(value) -> str:
     return value.isoformat() if value else ""
 
 
-def _minute(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def minute_text(value: dt.datetime | None, tz: dt.tzinfo) -> str:
+    """A time as lists show it (YYYY-MM-DD HH:MM) in `tz`, the page's timezone read once for the page: reading the
+    current timezone (timezone.localtime) costs an asgiref Local lookup, ~20 a list page."""
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _mine_rows(cases: list[CaseRow]) -> list[MineRow]:
     detail_url = url_template("cases:detail", UUID_SLOT)
     document_url = url_template("cases:document", UUID_SLOT, ID_SLOT)
     statuses, kinds = selectors.choice_labels(CaseStatus), selectors.choice_labels(DocumentKind)
+    tz = timezone.get_current_timezone()
     labels = {
         "number": _("办件编号"),
         "organisation": _("办理机构"),
@@ -178,7 +182,7 @@ def _mine_rows(cases: list[CaseRow]) -> list[MineRow]:
             url="" if case.is_draft else detail_url.format(case.public_id),
             status=statuses.get(case.status, str(case.status)),
             number=case.number or "",
-            facts=_mine_facts(case, labels),
+            facts=_mine_facts(case, labels, tz),
             resume_url=resume_url(case) if case.is_draft else "",
             documents=[
                 (kinds.get(document.kind, document.kind), document_url.format(case.public_id, document.pk))
@@ -189,19 +193,19 @@ def _mine_rows(cases: list[CaseRow]) -> list[MineRow]:
     ]
 
 
-def _mine_facts(case: CaseRow, labels: dict[str, str]) -> list[tuple[str, str]]:
+def _mine_facts(case: CaseRow, labels: dict[str, str], tz: dt.tzinfo) -> list[tuple[str, str]]:
     """The row's <dl>: as the detail page's deadlines (_deadlines.html) for a submitted case, save times for a draft."""
     facts = [(labels["number"], case.number)] if case.number else []
     facts.append((labels["organisation"], case.organisation_name))
     if case.current_step:
         facts.append((labels["step"], gettext(case.current_step)))
     if case.is_draft:
-        facts.append((labels["saved"], _minute(case.updated_at)))
+        facts.append((labels["saved"], minute_text(case.updated_at, tz)))
         if case.draft_expires_at:
-            facts.append((labels["kept"], _day(timezone.localdate(case.draft_expires_at))))
+            facts.append((labels["kept"], _day(case.draft_expires_at.astimezone(tz).date())))
         return facts
     if case.received_at:
-        facts.append((labels["received"], _minute(case.received_at)))
+        facts.append((labels["received"], minute_text(case.received_at, tz)))
     if case.acceptance_due and case.status == CaseStatus.RECEIVED:
         due = _("%(due)s 前作出是否受理的决定") % {"due": _day(case.acceptance_due)}
         facts.append((labels["acceptance_due"], due))

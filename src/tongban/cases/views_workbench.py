@@ -36,7 +36,7 @@ from tongban.cases.forms_apply import answer_text
 from tongban.cases.list_queries import CaseRow
 from tongban.cases.models import Case, CaseEvent, CaseMaterial, CaseStatus, Channel, SupplementRequest
 from tongban.cases.selectors_review import WorklistPaginator
-from tongban.cases.views_progress import NUMBER_SLOT, url_template
+from tongban.cases.views_progress import NUMBER_SLOT, minute_text, url_template
 from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import CaseType, MaterialNecessity
 from tongban.core.calendar import working_days_between
@@ -116,6 +116,7 @@ class WorklistRow:
 def _worklist_rows(cases: list[CaseRow], today: dt.date) -> list[WorklistRow]:
     case_url_template = url_template("cases-workbench:case", NUMBER_SLOT)
     overdue, due_today = _("已超期"), _("今日到期")
+    tz = timezone.get_current_timezone()
     return [
         WorklistRow(
             number=case.number,
@@ -124,7 +125,7 @@ def _worklist_rows(cases: list[CaseRow], today: dt.date) -> list[WorklistRow]:
             organisation=case.organisation_name,
             at_window=case.channel == Channel.WINDOW,
             applicant=case.applicant_name,
-            received=timezone.localtime(case.received_at).strftime("%Y-%m-%d %H:%M") if case.received_at else "",
+            received=minute_text(case.received_at, tz),
             due=case.acceptance_due.isoformat() if case.acceptance_due else "",
             due_note=_due_note(case.acceptance_due, today, overdue, due_today),
             supervised=case.supervision_flag,
