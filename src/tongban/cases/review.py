@@ -33,7 +33,7 @@ from tongban.cases.models import (
 from tongban.catalog.bpmn import outline
 from tongban.catalog.models import ProcessDefinition
 from tongban.core import audit
-from tongban.core.db.rows import get_by_pk, model_row
+from tongban.core.db.rows import get_by_pk, get_by_unique, model_row
 from tongban.core.db.writes import insert_many, update
 from tongban.core.errors import DomainError
 from tongban.core.models import Organisation
@@ -455,7 +455,7 @@ def task_complete(
         raise DomainError(CaseError.DECISION_DURING_SPECIAL)  # the procedure's result must be in first
     if task.decides and outcome == TaskOutcome.GRANT:
         decisions.require_completable(case)
-    state = WorkflowState.objects.get(case=case)
+    state = get_by_unique(WorkflowState, "case", case.pk)
     definition = routing.definition_by_id(state.definition_id)
     workflow = routing.workflow_load(definition, state.state)
     before = _task_state(task)

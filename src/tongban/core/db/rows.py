@@ -5,7 +5,8 @@ on every request. `model_row(model)` says how: the concrete columns in the ORM's
 converters the ORM's compiler applies to each column (the backend's, then the field's: decryption of personal data,
 SQLite's datetimes, booleans and UUIDs). `build(values)` passes the values through them and calls `Model.from_db`, so
 the object is the one a queryset would give. `get_by_pk` is `.get(pk=…)` (with `lock`, `select_for_update().get()`),
-and `read_joined` builds the objects of a statement that joins several models' rows into one.
+`get_by_unique` is `.get()` on another unique column, and `read_joined` builds the objects of a statement that joins
+several models' rows into one.
 """
 
 from __future__ import annotations
@@ -111,19 +112,35 @@ def get_by_pk(model: type[Model], pk, *, lock: bool = False) -> Model:
     has row locks (PostgreSQL; SQLite serialises writers itself, and Django leaves the clause out there too).
     """
     row = model_row(model)
+    return _get_one(row, row.by_pk, pk_value(model, pk), lock)
+
+
+def get_by_unique(model: type[Model], field_name: str, value) -> Model:
+    """`model.objects.get(<field_name>=value)` for a unique field (a one-to-one's, say), given the value its column
+    holds (the related row's id, not the object): DoesNotExist when there is none."""
+    row = model_row(model)
+    field = model._meta.get_field(field_name)
+    if not field.unique:
+        raise ValueError(f"{model._meta.label}.{field_name} is not unique: .get() on it could find several rows")
+    quote = connections[row.alias].ops.quote_name
+    sql = f"SELECT {row.columns()} FROM {quote(model._meta.db_table)} WHERE {quote(field.column)} = %s"  # noqa: S608
+    return _get_one(row, sql, field.get_prep_value(value), lock=False)
+
+
+def _get_one(row: ModelRow, sql: str, key, lock: bool) -> Model:
+    """Run `sql` (one row's columns, one %s for `key`) and build the row; None for `key` means no row can match."""
     connection = connections[row.alias]
-    sql = row.by_pk
     if lock and connection.features.has_select_for_update:
         if not connection.in_atomic_block:
             raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
         sql += " FOR UPDATE"
-    key = pk_value(model, pk)
     values = None
     if key is not None:
         with connection.cursor() as cursor:
             cursor.execute(sql, [key])
             values = cursor.fetchone()
     if values is None:
+        model = row.model
         raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
     return row.build(values)
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tongban.accounts.models import User
-from tongban.core.db.rows import get_by_pk, model_row
+from tongban.core.db.rows import get_by_pk, get_by_unique, model_row
 from tongban.core.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +85,13 @@ def test_get_by_pk_takes_a_text_key_too():
     assert get_by_pk(Session, "k" * 32).session_data == "e30="
     with pytest.raises(Session.DoesNotExist):
         get_by_pk(Session, "x" * 32)
+
+
+def test_get_by_unique_is_the_orms_get_on_a_unique_column():
+    made = User.objects.create_user(username="sunqi", phone="13812345670")
+
+    assert _fields(get_by_unique(User, "username", "sunqi")) == _fields(User.objects.get(username="sunqi"))
+    with pytest.raises(User.DoesNotExist):
+        get_by_unique(User, "username", "nobody")
+    with pytest.raises(ValueError, match=r"accounts\.User\.kind is not unique"):
+        get_by_unique(User, "kind", made.kind)
