@@ -41,7 +41,7 @@ from tongban.cases.views_progress import NUMBER_SLOT, url_template
 from tongban.cases.views_workbench import answer_pages, applicant_summary, file_response, material_slots
 from tongban.catalog import bpmn
 from tongban.core.errors import DomainError
-from tongban.core.html import html_format
+from tongban.core.html import html_format, html_rows
 from tongban.core.views import see_other as _redirect
 
 TEMPLATES = "cases/review/"
@@ -99,26 +99,24 @@ def task_rows_html(rows: list[sr.TaskRow]) -> SafeString:
     decides = html_format(' <span class="tag">{0}</span>', _("审批"))
     provisional = html_format(' <span class="muted">{0}</span>', _("（临时日历）"))
     unclaimed = _("待认领")
-    return SafeString(
-        "".join(
-            html_format(
-                TASK_ROW_HTML,
-                url=row.url,
-                number=row.number,
-                item=row.item_name,
-                status=row.case_status_name,
-                applicant=row.applicant_name,
-                step=row.step,
-                decides=decides if row.decides else "",
-                organisation=row.organisation,
-                assignee=row.assignee or unclaimed,
-                due=_day_or_dash(row.due_on),
-                provisional=provisional if row.due_provisional else "",
-                warning=warning_html(row.warning),
-                promised=_day_or_dash(row.promised_due),
-            )
-            for row in rows
-        )
+    return html_rows(
+        TASK_ROW_HTML,
+        rows,
+        lambda row: {
+            "url": row.url,
+            "number": row.number,
+            "item": row.item_name,
+            "status": row.case_status_name,
+            "applicant": row.applicant_name,
+            "step": row.step,
+            "decides": decides if row.decides else "",
+            "organisation": row.organisation,
+            "assignee": row.assignee or unclaimed,
+            "due": _day_or_dash(row.due_on),
+            "provisional": provisional if row.due_provisional else "",
+            "warning": warning_html(row.warning),
+            "promised": _day_or_dash(row.promised_due),
+        },
     )
 
 

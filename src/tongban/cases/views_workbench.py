@@ -41,7 +41,7 @@ from tongban.catalog.forms_schema import form_pages
 from tongban.catalog.models import CaseType, MaterialNecessity
 from tongban.core.calendar import working_days_between
 from tongban.core.errors import DomainError
-from tongban.core.html import html_format
+from tongban.core.html import html_format, html_rows
 from tongban.core.pii import mask_id_number, mask_phone
 from tongban.core.views import see_other as _redirect
 
@@ -145,22 +145,20 @@ WORKLIST_ROW_HTML = (
 def _worklist_rows_html(rows: list[WorklistRow]) -> SafeString:
     window = html_format(' <span class="tag">{0}</span>', _("窗口"))
     supervised = html_format(' <span class="tag">{0}</span>', _("督办"))
-    return SafeString(
-        "".join(
-            html_format(
-                WORKLIST_ROW_HTML,
-                url=row.url,
-                number=row.number,
-                title=row.title,
-                organisation=row.organisation,
-                window=window if row.at_window else "",
-                applicant=row.applicant,
-                received=row.received,
-                due=html_format("<strong>{0} {1}</strong>", row.due, row.due_note) if row.due_note else row.due,
-                supervised=supervised if row.supervised else "",
-            )
-            for row in rows
-        )
+    return html_rows(
+        WORKLIST_ROW_HTML,
+        rows,
+        lambda row: {
+            "url": row.url,
+            "number": row.number,
+            "title": row.title,
+            "organisation": row.organisation,
+            "window": window if row.at_window else "",
+            "applicant": row.applicant,
+            "received": row.received,
+            "due": html_format("<strong>{0} {1}</strong>", row.due, row.due_note) if row.due_note else row.due,
+            "supervised": supervised if row.supervised else "",
+        },
     )
 
 

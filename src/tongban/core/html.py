@@ -10,7 +10,8 @@ rather than its five `replace`s.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.utils.safestring import SafeString
 
@@ -28,6 +29,14 @@ def escaped(value) -> str:
 def html_format(template: str, *args, **kwargs) -> SafeString:
     """`format_html(template, *args, **kwargs)`: every value escaped unless it is safe already."""
     return SafeString(template.format(*map(escaped, args), **{name: escaped(value) for name, value in kwargs.items()}))
+
+
+T = TypeVar("T")
+
+
+def html_rows(template: str, rows: Iterable[T], fields: Callable[[T], dict]) -> SafeString:
+    """One `html_format(template, **fields(row))` per row, joined: a list's rows built in Python."""
+    return SafeString("".join(html_format(template, **fields(row)) for row in rows))
 
 
 def html_join(template: str, rows: Iterable[Iterable]) -> SafeString:

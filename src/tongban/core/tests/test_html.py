@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from tongban.core.html import escaped, html_format, html_join
+from tongban.core.html import escaped, html_format, html_join, html_rows
 
 ROWS = [
     ("<script>alert('x')</script>", 'a "quoted" & ampersand'),
@@ -49,3 +49,12 @@ def test_html_format_is_format_html():
 
     assert ours == djangos == '<a href="/x?a=1&amp;b=&quot;2&quot;">办件编号</a><br>'
     assert isinstance(ours, SafeString)
+
+
+def test_html_rows_formats_each_row_with_its_fields():
+    rows = [("<a>", 1), ("b", 2)]
+
+    html = html_rows("<tr><td>{name}</td><td>{n}</td></tr>", rows, lambda row: {"name": row[0], "n": row[1]})
+
+    assert html == "<tr><td>&lt;a&gt;</td><td>1</td></tr><tr><td>b</td><td>2</td></tr>"
+    assert isinstance(html, SafeString)
