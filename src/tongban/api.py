@@ -10,6 +10,7 @@ from tongban.cases.api_review import router as review_router
 from tongban.cases.api_time import router as time_router
 from tongban.catalog.api import router as catalog_router
 from tongban.core.api import router as core_router
+from tongban.core.api_json import ApiJSONRenderer
 from tongban.core.errors import install_error_handlers
 from tongban.licences.api import router as licences_router
 from tongban.licences.api_wallet import router as wallet_router
@@ -22,6 +23,7 @@ api = NinjaAPI(
     # Swagger UI is served from ninja's bundled static files; validatorUrl None stops it fetching a badge from
     # validator.swagger.io, so the docs work on a network with no internet access.
     docs=Swagger(settings={"validatorUrl": None}),
+    renderer=ApiJSONRenderer(),
 )
 install_error_handlers(api)
 # Django tries URL patterns in order, and each router's routes become patterns in the order added: the two anonymous
